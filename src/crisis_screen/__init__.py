@@ -1,0 +1,56 @@
+"""crisis_screen: explainable resume screening for Mental Health Response.
+
+Public API::
+
+    from crisis_screen import Screener
+    screener = Screener.default()
+    result = screener.screen_text(text, source="cv.txt")
+
+Importing the package is cheap and has no side effects: the screener, its models and spaCy
+load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CrisisScreenError",
+    "Document",
+    "Evidence",
+    "ExtractionError",
+    "LexiconError",
+    "ScreenResult",
+    "Screener",
+    "__version__",
+    "load_lexicon",
+]
+
+if TYPE_CHECKING:
+    from crisis_screen.errors import CrisisScreenError, ExtractionError, LexiconError
+    from crisis_screen.lexicon import load_lexicon
+    from crisis_screen.models import Document, Evidence, ScreenResult
+    from crisis_screen.screener import Screener
+
+_LAZY = {
+    "Screener": "crisis_screen.screener",
+    "ScreenResult": "crisis_screen.models",
+    "Evidence": "crisis_screen.models",
+    "Document": "crisis_screen.models",
+    "load_lexicon": "crisis_screen.lexicon",
+    "CrisisScreenError": "crisis_screen.errors",
+    "ExtractionError": "crisis_screen.errors",
+    "LexiconError": "crisis_screen.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562 lazy attributes: `import crisis_screen` stays fast (the CLI's --help relies on it).
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'crisis_screen' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,157 @@
+"""ConText-style context rules: cues found on a line and their effect on each hit.
+
+Cues are lexicon data (category, literals or token patterns, direction, scope, terminators,
+pseudo-cues). A cue affects a hit when it stands on the same line, on the side its direction
+names, within its scope in tokens, with no terminator of its category in between. Pseudo cues
+("not only", "without incident") cancel the cues inside them. Context never deletes a hit: it
+adds an adjustment with the cue and the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from crisis_screen.lexicon import EVIDENCE_CATEGORIES, VOIDING_CATEGORIES, Cue, Lexicon
+from crisis_screen.matchers import Hit
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+
+@dataclass(frozen=True, slots=True)
+class CueMatch:
+    """A cue found on a line.
+
+    Attributes:
+        cue: The cue rule.
+        start: First token index in the line doc.
+        end: One past the last token index.
+    """
+
+    cue: Cue
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """One context effect on a hit.
+
+    Attributes:
+        category: The cue category (``negated``, ``mh_context``, ``credential`` ...).
+        match: The cue that caused it.
+    """
+
+    category: str
+    match: CueMatch
+
+
+class CueFinder:
+    """Find every cue of a lexicon on a line doc (built once per pipeline)."""
+
+    def __init__(self, lexicon: Lexicon, nlp: Language) -> None:
+        """Build the cue matchers.
+
+        Args:
+            lexicon: The validated lexicon.
+            nlp: The pipeline whose vocabulary and tokenizer are used.
+        """
+        from spacy.matcher import Matcher, PhraseMatcher
+
+        vocab = nlp.vocab
+        self._literals = PhraseMatcher(vocab, attr="LOWER")
+        self._exact = PhraseMatcher(vocab, attr="ORTH")
+        self._patterns = Matcher(vocab)
+        self._cues: dict[int, Cue] = {}
+        for cue in lexicon.cues:
+            key = f"cue|{cue.id}"
+            self._cues[vocab.strings[key]] = cue
+            if cue.literals:
+                self._literals.add(key, [nlp.make_doc(x.lower()) for x in cue.literals])
+            if cue.abbreviations:
+                self._exact.add(key, [nlp.make_doc(x) for x in cue.abbreviations])
+            if cue.patterns:
+                self._patterns.add(key, cue.patterns)
+        self._terminators = {
+            cat: (
+                frozenset(w for w in words if " " not in w),
+                tuple(f" {w} " for w in words if " " in w),
+            )
+            for cat, words in lexicon.terminators.items()
+        }
+
+    def find(self, doc: Doc) -> list[CueMatch]:
+        """Return the cues on a line, pseudo cues applied (they cancel the cues inside them).
+
+        Args:
+            doc: A tokenised line.
+        """
+        found: list[CueMatch] = []
+        for matcher in (self._literals, self._exact, self._patterns):
+            for match_id, start, end in matcher(doc):
+                found.append(CueMatch(self._cues[match_id], start, end))
+        pseudo = [m for m in found if m.cue.category == "pseudo"]
+        if not pseudo:
+            return found
+        return [
+            m
+            for m in found
+            if m.cue.category != "pseudo"
+            and not any(p.start <= m.start and m.end <= p.end for p in pseudo)
+        ]
+
+    def terminated(self, doc: Doc, category: str, start: int, end: int) -> bool:
+        """Return True when a terminator of ``category`` stands in tokens ``[start, end)``."""
+        words, phrases = self._terminators.get(category, (frozenset(), ()))
+        if start >= end:
+            return False
+        gap = doc[start:end]
+        if any(t.lower_ in words for t in gap):
+            return True
+        if phrases:
+            text = f" {' '.join(t.lower_ for t in gap)} "
+            return any(p in text for p in phrases)
+        return False
+
+    def effects(self, doc: Doc, hit: Hit, cues: Sequence[CueMatch]) -> list[Effect]:
+        """Return the cues that affect one hit, in line order.
+
+        Voiding and support cues that overlap the hit are part of the term itself ("crisis" in
+        "crisis management") and are ignored; evidence-kind cues apply to the whole line
+        ("Crisis Intervention Training" is a credential).
+
+        Args:
+            doc: The line doc.
+            hit: The hit.
+            cues: The cues of the line, from :meth:`find`.
+        """
+        out: list[Effect] = []
+        for m in cues:
+            cue = m.cue
+            if cue.applies_to is not None and hit.concept not in cue.applies_to:
+                continue
+            if cue.category in EVIDENCE_CATEGORIES:
+                out.append(Effect(cue.category, m))
+                continue
+            if m.start < hit.end and hit.start < m.end:
+                continue
+            if self._in_scope(doc, m, hit):
+                out.append(Effect(cue.category, m))
+        return out
+
+    def _in_scope(self, doc: Doc, m: CueMatch, hit: Hit) -> bool:
+        cue = m.cue
+        before = m.end <= hit.start  # the cue precedes the hit
+        if before and cue.direction == "backward":
+            return False
+        if not before and cue.direction == "forward":
+            return False
+        gap_start, gap_end = (m.end, hit.start) if before else (hit.end, m.start)
+        if cue.scope is not None and gap_end - gap_start > cue.scope:
+            return False
+        if cue.category in VOIDING_CATEGORIES:
+            return not self.terminated(doc, cue.category, gap_start, gap_end)
+        return True

@@ -1,0 +1,68 @@
+"""Exception hierarchy of crisis_screen.
+
+Every error the library raises on purpose derives from :class:`CrisisScreenError`, so an
+integration can catch one type. Messages name the file and the problem, never resume text
+(it is personal data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class CrisisScreenError(Exception):
+    """Base class of every error crisis_screen raises on purpose."""
+
+
+class LexiconError(CrisisScreenError):
+    """A lexicon (or question bank) failed validation.
+
+    All problems found are reported together, one per line, each naming the file and entry.
+
+    Attributes:
+        problems: The individual problems, each ``"<file>: <entry>: <message>"``.
+    """
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in lexicon"
+        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class ExtractionError(CrisisScreenError):
+    """A document could not be turned into text.
+
+    Attributes:
+        source: The file name or label of the document.
+        reason: A one-line reason, safe to log (no resume text).
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{source}: {reason}")
+
+
+class UnsupportedFormatError(ExtractionError):
+    """The content is not a format crisis_screen reads (detected by content, not suffix)."""
+
+
+class EmptyDocumentError(ExtractionError):
+    """The file is empty or holds no text at all."""
+
+
+class EncryptedDocumentError(ExtractionError):
+    """The document is encrypted or password protected."""
+
+
+class NeedsOCRError(ExtractionError):
+    """A PDF has pages but no text layer: it is a scan and needs OCR first."""
+
+
+class CorruptDocumentError(ExtractionError):
+    """The file is damaged, truncated or not what its format promises."""
+
+
+class LimitExceededError(ExtractionError):
+    """The file exceeds a configured safety limit (size, pages, ratio, time, nesting)."""

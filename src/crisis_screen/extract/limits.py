@@ -1,0 +1,96 @@
+"""Safety limits for document reading, and the per-file budget that enforces them."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from crisis_screen.errors import LimitExceededError
+
+__all__ = ["ExtractionLimits", "Budget"]
+
+
+@dataclass(frozen=True)
+class ExtractionLimits:
+    """Bounds applied while reading one file; exceeding one raises ``LimitExceededError``.
+
+    The defaults are generous for real resumes (a few pages, well under 1 MB) while keeping
+    a hostile file from exhausting memory or CPU.
+
+    Attributes:
+        max_file_bytes: Largest input accepted, in bytes (default 20 MB).
+        max_pdf_pages: Most pages read from a PDF (default 50). Longer PDFs are refused,
+            not truncated, so a result never silently ignores part of a resume.
+        max_zip_members: Most members in a DOCX zip package (default 2,000).
+        max_zip_uncompressed_bytes: Largest total uncompressed size of a DOCX package
+            (default 200 MB).
+        max_zip_ratio: Largest compression ratio of one DOCX member (default 200). Only
+            checked for members inflating to more than ``zip_ratio_floor_bytes``, because
+            small XML parts legitimately compress very well.
+        zip_ratio_floor_bytes: Size below which the ratio check is skipped (default 1 MB).
+        max_html_depth: Deepest HTML element nesting accepted (default 256).
+        max_line_chars: Longest line kept as one line (default 10,000 characters). Longer
+            lines are split: a newline is inserted at the last whitespace before the limit
+            (or exactly at the limit when there is none). Nothing is dropped.
+        max_chars: Most characters of extracted text (default 2,000,000); more raises
+            ``LimitExceededError`` rather than truncating.
+        time_limit: Seconds allowed per file (default 30). Checked between pages, parts and
+            blocks, so one slow library call can overrun it before the check fires.
+    """
+
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_pdf_pages: int = 50
+    max_zip_members: int = 2_000
+    max_zip_uncompressed_bytes: int = 200 * 1024 * 1024
+    max_zip_ratio: float = 200.0
+    zip_ratio_floor_bytes: int = 1024 * 1024
+    max_html_depth: int = 256
+    max_line_chars: int = 10_000
+    max_chars: int = 2_000_000
+    time_limit: float = 30.0
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_file_bytes",
+            "max_pdf_pages",
+            "max_zip_members",
+            "max_zip_uncompressed_bytes",
+            "max_html_depth",
+            "max_line_chars",
+            "max_chars",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"ExtractionLimits.{name} must be >= 1")
+        if self.max_zip_ratio <= 0 or self.time_limit <= 0:
+            raise ValueError("ExtractionLimits.max_zip_ratio and time_limit must be > 0")
+
+
+class Budget:
+    """Tracks the elapsed time of one read against ``ExtractionLimits.time_limit``."""
+
+    def __init__(self, source: str, limits: ExtractionLimits) -> None:
+        self.source = source
+        self.limits = limits
+        self._deadline = time.monotonic() + limits.time_limit
+
+    def check(self) -> None:
+        """Raise ``LimitExceededError`` when the time limit has passed.
+
+        Raises:
+            LimitExceededError: The per-file time limit is exhausted.
+        """
+        if time.monotonic() > self._deadline:
+            raise LimitExceededError(
+                self.source, f"time limit of {self.limits.time_limit:g} s exceeded"
+            )
+
+    def fail(self, reason: str) -> LimitExceededError:
+        """Build a ``LimitExceededError`` for this file (the caller raises it).
+
+        Args:
+            reason: One-line reason without resume text.
+
+        Returns:
+            The error to raise.
+        """
+        return LimitExceededError(self.source, reason)

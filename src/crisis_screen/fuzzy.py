@@ -1,0 +1,91 @@
+"""Typo tolerance with rapidfuzz, one decision per distinct word.
+
+Fuzzy-matching every line against every term is slow and imprecise (short lines match pieces
+of terms). Instead, each unknown word of a candidate line is compared once against the words
+of fuzzy-enabled terms; a close one ("Interventon" -> "intervention") gets that word as its
+spaCy ``NORM``, so the ordinary NORM phrase matcher finds the term. The decision is cached
+per word, so the cost per resume is close to zero once the vocabulary is warm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz, process
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+    from spacy.vocab import Vocab
+
+#: rapidfuzz ratio (0-100) a word needs to count as a typo of a lexicon word.
+MIN_WORD_RATIO = 88.0
+#: Shortest word considered for correction; shorter words have too many close neighbours.
+MIN_WORD_CHARS = 5
+#: Bound on the per-word decision cache (words seen), to keep memory flat on huge batches.
+MAX_CACHE = 200_000
+
+
+class TypoCorrector:
+    """Correct misspelt words of candidate lines toward the lexicon's words."""
+
+    def __init__(self, vocab: Vocab, *, known: Iterable[str], targets: Iterable[str]) -> None:
+        """Prepare the correction tables.
+
+        Args:
+            vocab: The pipeline vocabulary whose lexeme norms are set.
+            known: Every lower-case word of every term variant; these are never corrected.
+            targets: Words of fuzzy-enabled terms that a typo may be corrected to.
+        """
+        self._vocab = vocab
+        self._known = frozenset(known)
+        self._targets = sorted(t for t in set(targets) if len(t) >= MIN_WORD_CHARS)
+        self._cache: dict[str, str | None] = {}
+
+    def correct(self, doc: Doc) -> set[int]:
+        """Set the NORM of misspelt words in ``doc``; return the indices of corrected tokens.
+
+        Args:
+            doc: A tokenised candidate line.
+
+        Returns:
+            Token indices whose NORM now names a lexicon word.
+        """
+        corrected: set[int] = set()
+        for token in doc:
+            lower = token.lower_
+            if len(lower) < MIN_WORD_CHARS or lower in self._known or not token.is_alpha:
+                continue
+            target = self._lookup(lower)
+            if target is not None:
+                # Lexeme norms are shared by every later occurrence of the same spelling.
+                self._vocab[token.orth].norm_ = target
+                corrected.add(token.i)
+        return corrected
+
+    def _lookup(self, word: str) -> str | None:
+        if word in self._cache:
+            return self._cache[word]
+        if len(self._cache) >= MAX_CACHE:
+            self._cache.clear()
+        found = process.extractOne(
+            word,
+            self._targets,
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=MIN_WORD_RATIO,
+        )
+        target: str | None = None
+        # Same first letter and nearly the same length: real words that merely resemble a
+        # lexicon word ("escalation" vs "deescalation") are left alone.
+        if found is not None:
+            candidate = found[0]
+            if candidate[0] == word[0] and abs(len(candidate) - len(word)) <= 2:
+                target = candidate
+        self._cache[word] = target
+        return target
+
+    @staticmethod
+    def similarity(text: str, term: str) -> float:
+        """Return the rapidfuzz ratio (0-100) of matched text and term, rounded to 0.1."""
+        return round(fuzz.ratio(text, term, processor=None), 1)

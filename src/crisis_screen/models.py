@@ -1,0 +1,225 @@
+"""Result models: what the screener reports, as frozen pydantic v2 models.
+
+These are the shapes integrations store, so field names are stable and every model
+round-trips through JSON (``Model.model_validate_json(m.model_dump_json()) == m``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: How a hit was found. Order matters for overlap resolution: earlier is stronger.
+MatchMethod = Literal["exact", "pattern", "lemma", "abbreviation", "fuzzy"]
+
+#: The effect a context rule can have on a piece of evidence.
+AdjustmentKind = Literal[
+    "negated",
+    "hypothetical",
+    "other_person",
+    "out_of_domain",
+    "unsupported",
+    "supported",
+    "section",
+    "list_line",
+    "evidence_kind",
+]
+
+#: What a line tells about the skill, beyond keyword presence.
+EvidenceKind = Literal[
+    "mention", "credential", "volume", "leadership", "teaching", "partnership", "title"
+]
+
+#: Resume sections the segmenter recognises.
+Section = Literal[
+    "summary",
+    "experience",
+    "skills",
+    "certifications",
+    "education",
+    "training",
+    "other",
+    "unknown",
+]
+
+DocumentFormat = Literal["text", "markdown", "pdf", "docx", "html", "rtf", "json_resume"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SectionSpan(_Frozen):
+    """A stretch of a document's text known to belong to one section.
+
+    Structured formats (JSON Resume) know their sections; plain text has them detected.
+
+    Attributes:
+        start: Offset of the first character in ``Document.text``.
+        end: Offset one past the last character.
+        section: The section name.
+    """
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    section: Section
+
+
+class Document(_Frozen):
+    """Text extracted from one resume file, with what the reader knows of its layout.
+
+    Attributes:
+        text: The extracted text; every evidence offset indexes this string.
+        source: File name or label given by the caller.
+        format: The detected format.
+        page_starts: For paged formats, the offset where each page begins (page 1 first).
+        sections: Known section spans (structured formats); empty when unknown.
+    """
+
+    text: str
+    source: str = "<text>"
+    format: DocumentFormat = "text"
+    page_starts: tuple[int, ...] = ()
+    sections: tuple[SectionSpan, ...] = ()
+
+
+class Adjustment(_Frozen):
+    """One change to a piece of evidence's confidence, with its cause.
+
+    Attributes:
+        kind: The category of context that applied.
+        factor: Multiplier applied to the confidence (1.0 changes nothing, 0.0 voids it).
+        reason: Human-readable explanation.
+        cue: The text of the cue that triggered it, when there is one.
+        cue_start: Offset of the cue in the document text, when there is one.
+        cue_end: End offset of the cue.
+    """
+
+    kind: AdjustmentKind
+    factor: float = Field(ge=0.0)
+    reason: str
+    cue: str | None = None
+    cue_start: int | None = None
+    cue_end: int | None = None
+
+
+class Quantities(_Frozen):
+    """Numbers read from an evidence line.
+
+    Attributes:
+        hours: Course or training length in hours ("40-hour CIT course").
+        count: A volume of work ("over 200 crisis calls").
+        count_unit: What was counted ("calls").
+    """
+
+    hours: int | None = None
+    count: int | None = None
+    count_unit: str | None = None
+
+
+class Evidence(_Frozen):
+    """One matched mention of the skill, with its context and confidence.
+
+    Attributes:
+        line_no: 1-based line number in the document text.
+        line: The whole line, stripped of its line ending.
+        start: Offset of the match in the document text.
+        end: End offset; ``text[start:end] == evidence.text``.
+        text: The matched text as it appears in the document.
+        concept: Stable id of the lexicon concept.
+        term: The lexicon term that matched (canonical form).
+        method: How it matched.
+        similarity: rapidfuzz similarity 0-100 for fuzzy matches, else 100.
+        section: The resume section the line belongs to.
+        page: 1-based page number for paged formats.
+        kinds: What the line shows beyond presence (credential, volume, ...).
+        quantities: Numbers extracted from the line.
+        base: Confidence before context.
+        confidence: Confidence after every adjustment, 0-1.
+        counted: True when the evidence supports the skill after context.
+        adjustments: Every context effect, in the order applied.
+    """
+
+    line_no: int = Field(ge=1)
+    line: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    concept: str
+    term: str
+    method: MatchMethod
+    similarity: float = Field(ge=0.0, le=100.0)
+    section: Section
+    page: int | None = None
+    kinds: tuple[EvidenceKind, ...] = ()
+    quantities: Quantities = Quantities()
+    base: float = Field(ge=0.0, le=1.0)
+    confidence: float = Field(ge=0.0, le=1.0)
+    counted: bool
+    adjustments: tuple[Adjustment, ...] = ()
+
+
+class Versions(_Frozen):
+    """Versions that make a result reproducible.
+
+    Attributes:
+        library: crisis_screen version.
+        lexicon: ``skill_id@version`` of each loaded lexicon, joined by ``+``.
+        scoring: Version of the scoring rules.
+    """
+
+    library: str
+    lexicon: str
+    scoring: str
+
+
+class Summary(_Frozen):
+    """Aggregate view of a result.
+
+    Attributes:
+        counted_lines: Number of lines that show the skill.
+        concepts: Concept ids with counted evidence, strongest first.
+        kinds: Evidence kinds seen in counted evidence.
+        titles: Job titles of the skill found in the resume.
+        best_line: The line of the strongest counted evidence, if any.
+        sections: Sections where counted evidence appears.
+        skills_list_only: True when all counted evidence is in skills-like lists.
+        score_parts: How the score was built: contribution per concept, in points.
+    """
+
+    counted_lines: int = 0
+    concepts: tuple[str, ...] = ()
+    kinds: tuple[EvidenceKind, ...] = ()
+    titles: tuple[str, ...] = ()
+    best_line: str | None = None
+    sections: tuple[Section, ...] = ()
+    skills_list_only: bool = False
+    score_parts: dict[str, float] = Field(default_factory=dict)
+
+
+class ScreenResult(_Frozen):
+    """The screening result for one resume.
+
+    Attributes:
+        source: File name or label of the resume.
+        score: Resume-level score, 0-100.
+        flagged: True when ``score >= threshold``.
+        threshold: The threshold used.
+        evidence: Every hit, counted or not, in document order.
+        summary: Aggregates for ranking and display.
+        versions: Library, lexicon and scoring versions.
+    """
+
+    source: str
+    score: float = Field(ge=0.0, le=100.0)
+    flagged: bool
+    threshold: float = Field(ge=0.0, le=100.0)
+    evidence: tuple[Evidence, ...] = ()
+    summary: Summary = Summary()
+    versions: Versions
+
+    @property
+    def counted(self) -> tuple[Evidence, ...]:
+        """Evidence that supports the skill after context."""
+        return tuple(e for e in self.evidence if e.counted)

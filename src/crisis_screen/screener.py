@@ -1,0 +1,279 @@
+"""The Screener: recognise, then context, then score, then aggregate.
+
+One Screener builds its spaCy pipeline and matchers once and reuses them for every resume.
+``screen_many`` streams results in input order; it works in batches so that memory stays flat
+however long the input is.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Union
+
+from crisis_screen import __version__
+from crisis_screen.context import CueFinder, CueMatch
+from crisis_screen.lexicon import Lexicon, load_lexicon
+from crisis_screen.matchers import Hit, TermMatcher
+from crisis_screen.models import Document, Evidence, Quantities, ScreenResult, Versions
+from crisis_screen.nlp import build_nlp
+from crisis_screen.scoring import DEFAULT_THRESHOLD, SCORING_VERSION, aggregate, judge
+from crisis_screen.segment import Line, heading_table, is_list_line, segment
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+#: What ``screen_many`` accepts: plain text, ``(source, text)`` pairs or Documents.
+ScreenInput = Union[str, tuple[str, str], Document]
+#: Resumes tokenised together in one ``nlp.pipe`` call.
+BATCH_SIZE = 256
+
+
+@dataclass
+class _Pending:
+    document: Document
+    lines: list[Line]
+    candidates: list[int]
+
+
+class Screener:
+    """Screens resume text for the skill and explains every decision.
+
+    Build one and reuse it: construction loads the lexicon and builds the matchers (about a
+    second); screening is fast.
+
+    Example:
+        >>> from crisis_screen import Screener
+        >>> screener = Screener.default()
+        >>> result = screener.screen_text("Completed 40-hour CIT training")
+        >>> result.flagged
+        True
+    """
+
+    def __init__(
+        self,
+        lexicon: Lexicon | str | Path | Sequence[str | Path] | None = None,
+        *,
+        overlays: Sequence[str | Path] = (),
+        threshold: float = DEFAULT_THRESHOLD,
+        model: str | None = None,
+        nlp: Language | None = None,
+    ) -> None:
+        """Build a screener.
+
+        Args:
+            lexicon: A loaded :class:`Lexicon`, or lexicon file/directory path(s); ``None``
+                uses the shipped lexicon.
+            overlays: Overlay lexicon files extending the loaded skills.
+            threshold: Resume score (0-100) at or above which a resume is flagged.
+            model: Name of an installed spaCy pipeline to tokenise with (optional).
+            nlp: A ready spaCy pipeline to use instead (advanced; overrides ``model``).
+
+        Raises:
+            LexiconError: When the lexicon is invalid.
+            CrisisScreenError: When ``model`` is not installed.
+            ValueError: When ``threshold`` is outside 0-100.
+        """
+        if not 0.0 <= threshold <= 100.0:
+            raise ValueError(f"threshold must be between 0 and 100, got {threshold}")
+        if isinstance(lexicon, Lexicon):
+            if overlays:
+                raise ValueError("overlays apply when loading; pass paths, not a Lexicon")
+            self.lexicon = lexicon
+        else:
+            self.lexicon = load_lexicon(lexicon, overlays=overlays)
+        self.threshold = float(threshold)
+        self.nlp = nlp if nlp is not None else build_nlp(model)
+        self.terms = TermMatcher(self.lexicon, self.nlp)
+        self.cues = CueFinder(self.lexicon, self.nlp)
+        self._headings = heading_table(self.lexicon.sections)
+        self._titles = {c.id for c in self.lexicon.concepts.values() if c.kind == "title"}
+        self.versions = Versions(
+            library=__version__, lexicon=self.lexicon.version, scoring=SCORING_VERSION
+        )
+
+    @classmethod
+    def default(cls, *, threshold: float = DEFAULT_THRESHOLD) -> Screener:
+        """Return a screener with the shipped lexicon and the blank English pipeline."""
+        return cls(threshold=threshold)
+
+    # -- public screening API -------------------------------------------------------------
+
+    def screen_text(self, text: str, source: str | None = None) -> ScreenResult:
+        """Screen one resume's text.
+
+        Args:
+            text: The resume text.
+            source: A label for the result (file name, candidate id).
+
+        Returns:
+            The result, with every hit as evidence.
+        """
+        return self.screen_document(Document(text=text, source=source or "<text>"))
+
+    def screen_document(self, document: Document) -> ScreenResult:
+        """Screen an extracted :class:`~crisis_screen.models.Document`."""
+        return next(self.screen_many([document]))
+
+    def screen_many(
+        self, items: Iterable[ScreenInput], *, batch_size: int = BATCH_SIZE
+    ) -> Iterator[ScreenResult]:
+        """Screen many resumes, streaming results in input order.
+
+        Args:
+            items: Texts, ``(source, text)`` pairs or Documents; consumed lazily.
+            batch_size: Resumes whose candidate lines are tokenised in one ``nlp.pipe`` call.
+
+        Yields:
+            One result per input, in order.
+        """
+        it = iter(items)
+        counter = itertools.count(1)
+        while batch := list(itertools.islice(it, batch_size)):
+            docs = [_as_document(x, next(counter)) for x in batch]
+            yield from self._screen_batch(docs)
+
+    # -- stages ----------------------------------------------------------------------------
+
+    def _screen_batch(self, documents: Sequence[Document]) -> Iterator[ScreenResult]:
+        pending = [self._prepare(d) for d in documents]
+        line_texts = (
+            p.document.text[p.lines[i].start : p.lines[i].end]
+            for p in pending
+            for i in p.candidates
+        )
+        line_docs = iter(self.nlp.pipe(line_texts))
+        for p in pending:
+            evidence: list[Evidence] = []
+            for i in p.candidates:
+                evidence.extend(self._line_evidence(p.document, p.lines[i], next(line_docs)))
+            score, summary = aggregate(evidence, self._titles)
+            yield ScreenResult(
+                source=p.document.source,
+                score=score,
+                flagged=score >= self.threshold and score > 0.0,
+                threshold=self.threshold,
+                evidence=tuple(evidence),
+                summary=summary,
+                versions=self.versions,
+            )
+
+    def _prepare(self, document: Document) -> _Pending:
+        """Segment a document and pick its candidate lines (the only ones tokenised)."""
+        lines = segment(
+            document.text,
+            self._headings,
+            known_sections=document.sections,
+            page_starts=document.page_starts,
+        )
+        candidates = self.terms.gate.candidate_lines(document.text, [ln.start for ln in lines])
+        return _Pending(document, lines, candidates)
+
+    def _line_evidence(self, document: Document, line: Line, doc: Doc) -> list[Evidence]:
+        """Recognise terms on one line, apply context, score each hit."""
+        hits = self.terms.find(doc)
+        if not hits:
+            return []
+        cues = self.cues.find(doc)
+        line_text = doc.text
+        list_line = is_list_line(line_text)
+        cue_text = {id(m): doc[m.start : m.end].text for m in cues}
+        cue_offsets = {
+            id(m): (line.start + doc[m.start].idx, line.start + doc[m.end - 1].idx
+                    + len(doc[m.end - 1].text))
+            for m in cues
+        }
+        quantities = _quantities(doc, cues)
+        out = []
+        for hit in hits:
+            out.append(self._evidence(document, line, doc, hit, cues, list_line, cue_text,
+                                      cue_offsets, quantities))
+        return out
+
+    def _evidence(
+        self,
+        document: Document,
+        line: Line,
+        doc: Doc,
+        hit: Hit,
+        cues: list[CueMatch],
+        list_line: bool,
+        cue_text: dict[int, str],
+        cue_offsets: dict[int, tuple[int, int]],
+        quantities: Quantities,
+    ) -> Evidence:
+        concept = self.lexicon.concepts[hit.concept]
+        group = concept.terms[hit.group]
+        span = doc[hit.start : hit.end]
+        verdict = judge(
+            method=hit.method,
+            similarity=hit.similarity,
+            weight=concept.weight * group.weight,
+            is_title=concept.kind == "title",
+            requires=group.requires,
+            effects=self.cues.effects(doc, hit, cues),
+            section=line.section,
+            list_line=list_line,
+            cue_text=cue_text,
+            cue_offsets=cue_offsets,
+            quantities=quantities,
+        )
+        start = line.start + span.start_char
+        end = line.start + span.end_char
+        return Evidence(
+            line_no=line.no,
+            line=doc.text,
+            start=start,
+            end=end,
+            text=document.text[start:end],
+            concept=hit.concept,
+            term=hit.term,
+            method=hit.method,
+            similarity=hit.similarity,
+            section=line.section,
+            page=line.page,
+            kinds=verdict.kinds,
+            quantities=verdict.quantities,
+            base=verdict.base,
+            confidence=verdict.confidence,
+            counted=verdict.counted,
+            adjustments=tuple(verdict.adjustments),
+        )
+
+
+def _as_document(item: ScreenInput, n: int) -> Document:
+    if isinstance(item, Document):
+        return item
+    if isinstance(item, str):
+        return Document(text=item, source=f"<text {n}>")
+    if isinstance(item, tuple) and len(item) == 2:
+        source, text = item
+        return Document(text=text, source=source)
+    raise TypeError(
+        f"screen_many item {n}: expected str, (source, text) or Document, got {type(item).__name__}"
+    )
+
+
+def _number(text: str) -> int | None:
+    digits = text.replace(",", "")
+    return int(digits) if digits.isdigit() else None
+
+
+def _quantities(doc: Doc, cues: Sequence[CueMatch]) -> Quantities:
+    """Read course hours and volumes from the line's credential and volume cue matches."""
+    hours = count = None
+    unit = None
+    for m in cues:
+        span = doc[m.start : m.end]
+        numbers = [_number(t.text) for t in span if t.like_num]
+        value = next((n for n in numbers if n is not None), None)
+        if value is None:
+            continue
+        if m.cue.category == "credential" and hours is None:
+            hours = value
+        elif m.cue.category == "volume" and count is None:
+            count, unit = value, span[-1].lower_
+    return Quantities(hours=hours, count=count, count_unit=unit)
