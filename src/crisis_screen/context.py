@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crisis_screen.lexicon import EVIDENCE_CATEGORIES, VOIDING_CATEGORIES, Cue, Lexicon
-from crisis_screen.matchers import Hit
+from crisis_screen.matchers import GatedMatcher, Hit, line_words
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -59,12 +59,12 @@ class CueFinder:
             lexicon: The validated lexicon.
             nlp: The pipeline whose vocabulary and tokenizer are used.
         """
-        from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.matcher import PhraseMatcher
 
         vocab = nlp.vocab
         self._literals = PhraseMatcher(vocab, attr="LOWER")
         self._exact = PhraseMatcher(vocab, attr="ORTH")
-        self._patterns = Matcher(vocab)
+        self._patterns = GatedMatcher(vocab)
         self._cues: dict[int, Cue] = {}
         for cue in lexicon.cues:
             key = f"cue|{cue.id}"
@@ -73,8 +73,8 @@ class CueFinder:
                 self._literals.add(key, [nlp.make_doc(x.lower()) for x in cue.literals])
             if cue.abbreviations:
                 self._exact.add(key, [nlp.make_doc(x) for x in cue.abbreviations])
-            if cue.patterns:
-                self._patterns.add(key, cue.patterns)
+            for pattern in cue.patterns:
+                self._patterns.add(key, pattern)
         self._terminators = {
             cat: (
                 frozenset(w for w in words if " " not in w),
@@ -83,16 +83,19 @@ class CueFinder:
             for cat, words in lexicon.terminators.items()
         }
 
-    def find(self, doc: Doc) -> list[CueMatch]:
+    def find(self, doc: Doc, words: frozenset[str] | None = None) -> list[CueMatch]:
         """Return the cues on a line, pseudo cues applied (they cancel the cues inside them).
 
         Args:
             doc: A tokenised line.
+            words: :func:`~crisis_screen.matchers.line_words` of the line, if known.
         """
+        if words is None:
+            words = line_words(doc.text)
         found: list[CueMatch] = []
-        for matcher in (self._literals, self._exact, self._patterns):
-            for match_id, start, end in matcher(doc):
-                found.append(CueMatch(self._cues[match_id], start, end))
+        matches = [*self._literals(doc), *self._exact(doc), *self._patterns(doc, words)]
+        for match_id, start, end in matches:
+            found.append(CueMatch(self._cues[match_id], start, end))
         pseudo = [m for m in found if m.cue.category == "pseudo"]
         if not pseudo:
             return found

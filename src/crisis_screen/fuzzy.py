@@ -41,6 +41,7 @@ class TypoCorrector:
         self._known = frozenset(known)
         self._targets = sorted(t for t in set(targets) if len(t) >= MIN_WORD_CHARS)
         self._cache: dict[str, str | None] = {}
+        self._by_id: dict[int, bool] = {}
 
     def correct(self, doc: Doc) -> set[int]:
         """Set the NORM of misspelt words in ``doc``; return the indices of corrected tokens.
@@ -51,17 +52,33 @@ class TypoCorrector:
         Returns:
             Token indices whose NORM now names a lexicon word.
         """
-        corrected: set[int] = set()
-        for token in doc:
-            lower = token.lower_
-            if len(lower) < MIN_WORD_CHARS or lower in self._known or not token.is_alpha:
-                continue
-            target = self._lookup(lower)
-            if target is not None:
-                # Lexeme norms are shared by every later occurrence of the same spelling.
-                self._vocab[token.orth].norm_ = target
-                corrected.add(token.i)
-        return corrected
+        from spacy.attrs import ORTH
+
+        # Work on the array of word ids: creating a Token object per word costs more than the
+        # whole decision for a known word.
+        orths: list[int] = doc.to_array(ORTH).tolist()
+        typo_ids: set[int] = set()
+        strings = self._vocab.strings
+        for orth in set(orths):
+            decision = self._by_id.get(orth)
+            if decision is None:
+                word = strings[orth]
+                lower = word.lower()
+                target = None
+                if len(lower) >= MIN_WORD_CHARS and lower not in self._known and lower.isalpha():
+                    target = self._lookup(lower)
+                if target is not None:
+                    # Lexeme norms are shared by every later occurrence of the same spelling.
+                    self._vocab[orth].norm_ = target
+                decision = target is not None
+                if len(self._by_id) >= MAX_CACHE:
+                    self._by_id.clear()
+                self._by_id[orth] = decision
+            if decision:
+                typo_ids.add(orth)
+        if not typo_ids:
+            return set()
+        return {i for i, orth in enumerate(orths) if orth in typo_ids}
 
     def _lookup(self, word: str) -> str | None:
         if word in self._cache:

@@ -36,8 +36,8 @@ EVIDENCE_CATEGORIES = ("credential", "volume", "leadership", "teaching", "partne
 BUILTIN_CATEGORIES = (*VOIDING_CATEGORIES, *EVIDENCE_CATEGORIES, "pseudo")
 #: Shortest term (characters) on which fuzzy matching may be switched on.
 MIN_FUZZY_CHARS = 8
-#: File suffix of question banks, which live beside the skill files but are not lexicons.
-QUESTION_BANK_SUFFIX = ".questions.toml"
+#: Companion data files (``<skill>.<part>.toml``, e.g. the question bank) live beside a skill
+#: file but are not lexicons: only files named ``<name>.toml`` with no other dot are loaded.
 
 _ABBREVIATION = re.compile(r"^[A-Z0-9][A-Z0-9&-]*$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -253,11 +253,11 @@ def default_lexicon_dir() -> Path:
 def lexicon_files(path: str | Path) -> list[Path]:
     """Return the lexicon TOML files at ``path`` (a file, or a directory of ``*.toml``).
 
-    Question banks (``*.questions.toml``) are skipped.
+    Companion files (``<skill>.<part>.toml``, such as ``*.questions.toml``) are skipped.
     """
     p = Path(path)
     if p.is_dir():
-        return sorted(f for f in p.glob("*.toml") if not f.name.endswith(QUESTION_BANK_SUFFIX))
+        return sorted(f for f in p.glob("*.toml") if f.name.count(".") == 1)
     return [p]
 
 
@@ -328,7 +328,33 @@ def load_lexicon(
             parsed = read_lexicon_file(f, problems)
             if parsed is not None:
                 extra.append((f, parsed))
-    lexicon = _merge(base, extra, problems)
+    if problems:
+        # Do not cross-check a partial set: it would report follow-on noise.
+        raise LexiconError(problems)
+    return compile_lexicon(base, extra)
+
+
+def compile_lexicon(
+    files: Sequence[tuple[Path, LexiconFile]],
+    overlays: Sequence[tuple[Path, LexiconFile]] = (),
+) -> Lexicon:
+    """Merge parsed lexicon files and cross-check them.
+
+    Use this to build a lexicon from data made in code (the interview kit builds its key-point
+    lexicon this way); :func:`load_lexicon` reads files and calls it.
+
+    Args:
+        files: ``(path, parsed file)`` of each skill file; the path is only used in messages.
+        overlays: ``(path, parsed file)`` of each overlay.
+
+    Returns:
+        The validated lexicon.
+
+    Raises:
+        LexiconError: With every problem found.
+    """
+    problems: list[str] = []
+    lexicon = _merge(list(files), list(overlays), problems)
     _cross_check(lexicon, problems)
     if problems:
         raise LexiconError(problems)

@@ -13,10 +13,12 @@ substrings picks the candidate lines first; only those are tokenised.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
@@ -26,7 +28,9 @@ from crisis_screen.models import MatchMethod
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.matcher import Matcher
     from spacy.tokens import Doc
+    from spacy.vocab import Vocab
 
 #: Overlap preference after length: earlier is stronger.
 METHOD_RANK: dict[str, int] = {
@@ -58,63 +62,157 @@ class Hit:
 
 
 class LineGate:
-    """Pick the lines that may hold a term, by anchor substrings, before any tokenising."""
+    """Pick the lines that may hold a term, by anchor substrings, before any tokenising.
+
+    One Aho-Corasick pass over the lower-cased text finds both the anchors and the
+    abbreviations; an abbreviation then counts only where the original text has it in its
+    exact case as a whole word ("CIT", not "city" or "CERTIFICATIONS").
+    """
 
     def __init__(self, anchors: Sequence[str], abbreviations: Sequence[str]) -> None:
-        """Build the automata.
+        """Build the automaton.
 
         Args:
             anchors: Lower-case substrings; every term variant contains one (checked at load).
-            abbreviations: Case-sensitive abbreviations, searched in the original text.
+            abbreviations: Case-sensitive abbreviations, checked against the original text.
         """
-        self._lower = _automaton(anchors)
-        self._exact = _automaton(abbreviations)
+        entries: dict[str, tuple[int, tuple[str, ...]]] = {}
+        for a in anchors:
+            entries[a] = (len(a), ())
+        for abbr in abbreviations:
+            key = abbr.lower()
+            length, forms = entries.get(key, (len(key), ()))
+            if key in anchors:
+                continue  # already a plain anchor: any case passes
+            entries[key] = (length, (*forms, abbr))
+        self._automaton: ahocorasick.Automaton | None = None
+        if entries:
+            self._automaton = ahocorasick.Automaton()
+            for key, value in entries.items():
+                self._automaton.add_word(key, value)
+            self._automaton.make_automaton()
+
+    def positions(self, text: str) -> list[int]:
+        """Return the offsets of anchor and abbreviation occurrences in ``text``.
+
+        Args:
+            text: The document text.
+        """
+        if self._automaton is None:
+            return []
+        found: list[int] = []
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            # Rare characters change length when lower-cased ("İ"); lower-case character by
+            # character, keeping one character each, so offsets still index ``text``.
+            lowered = "".join(ch.lower()[:1] or ch for ch in text)
+        n = len(text)
+        for end, (length, forms) in self._automaton.iter(lowered):
+            if not forms:
+                found.append(end)
+                continue
+            start = end - length + 1
+            if (
+                text[start : end + 1] in forms
+                and (start == 0 or not text[start - 1].isalnum())
+                and (end + 1 >= n or not text[end + 1].isalnum())
+            ):
+                found.append(end)
+        return found
 
     def candidate_lines(self, text: str, line_starts: Sequence[int]) -> list[int]:
-        """Return the indices of lines holding an anchor or an abbreviation.
+        """Return the sorted indices of lines holding an anchor or an abbreviation.
 
         Args:
             text: The document text.
             line_starts: Start offset of every line, ascending.
-
-        Returns:
-            Sorted line indices.
         """
-        from bisect import bisect_right
-
-        found: set[int] = set()
-        lowered = text.lower()
-        if len(lowered) != len(text):
-            # Rare characters change length when lower-cased ("İ"): search line by line so
-            # that positions still map to the right line.
-            return self._per_line(text, line_starts)
-        for automaton, haystack in ((self._lower, lowered), (self._exact, text)):
-            if automaton is None:
-                continue
-            for end, _ in automaton.iter(haystack):
-                found.add(bisect_right(line_starts, end) - 1)
-        return sorted(found)
-
-    def _per_line(self, text: str, line_starts: Sequence[int]) -> list[int]:
-        out = []
-        bounds = [*line_starts[1:], len(text)]
-        for i, (start, end) in enumerate(zip(line_starts, bounds)):
-            line = text[start:end]
-            hit = self._lower is not None and next(self._lower.iter(line.lower()), None)
-            hit = hit or (self._exact is not None and next(self._exact.iter(line), None))
-            if hit:
-                out.append(i)
-        return out
+        return lines_of(self.positions(text), line_starts)
 
 
-def _automaton(words: Sequence[str]) -> ahocorasick.Automaton | None:
-    if not words:
-        return None
-    automaton = ahocorasick.Automaton()
-    for w in words:
-        automaton.add_word(w, w)
-    automaton.make_automaton()
-    return automaton
+def lines_of(positions: Sequence[int], line_starts: Sequence[int]) -> list[int]:
+    """Map text offsets to the sorted, distinct indices of the lines holding them."""
+    return sorted({bisect_right(line_starts, p) - 1 for p in positions})
+
+
+_WORD = re.compile(r"\w+")
+_TEXT_KEYS = ("LOWER", "ORTH", "NORM", "TEXT")
+
+
+def line_words(text: str) -> frozenset[str]:
+    """Return the lower-case words of a line, for :class:`GatedMatcher` triggers."""
+    return frozenset(_WORD.findall(text.lower()))
+
+
+def pattern_trigger(pattern: Sequence[dict[str, Any]]) -> tuple[frozenset[str], ...]:
+    """Return the word sets a line must intersect, every one of them, for ``pattern`` to match.
+
+    Each mandatory token (no ``OP``, or ``OP: "+"``) whose LOWER/ORTH/NORM/TEXT value or ``IN``
+    list names words gives one set (a value with no word character, such as ``"/"``, gives none).
+    Tokens tested otherwise (``LIKE_NUM``, ``IS_PUNCT``) add no condition, so the test never
+    rules out a line the pattern could match.
+    """
+    sets: list[frozenset[str]] = []
+    for spec in pattern:
+        if spec.get("OP") not in (None, "+"):
+            continue
+        for key in _TEXT_KEYS:
+            value = spec.get(key)
+            words: frozenset[str] | None = None
+            if isinstance(value, str):
+                words = frozenset({value.lower()})
+            elif isinstance(value, dict) and isinstance(value.get("IN"), list):
+                words = frozenset(str(v).lower() for v in value["IN"])
+            if words is not None:
+                # "self-harming" is never one token; its parts still bound the line's words.
+                parts = [_WORD.findall(w) for w in words]
+                if all(parts):
+                    sets.append(frozenset(p for ps in parts for p in ps))
+                break
+    return tuple(sets)
+
+
+class GatedMatcher:
+    """A spaCy Matcher that runs each token pattern only on lines holding its trigger words.
+
+    spaCy's Matcher costs tens of microseconds per line per pattern with quantifiers; most
+    lines cannot match most patterns, and a word-set test rules them out for almost nothing.
+    """
+
+    def __init__(self, vocab: Vocab) -> None:
+        """Create an empty matcher on ``vocab``."""
+        self._vocab = vocab
+        self._always: Matcher | None = None
+        self._gated: list[tuple[tuple[frozenset[str], ...], Matcher]] = []
+
+    def add(self, key: str, pattern: list[dict[str, Any]]) -> None:
+        """Add one token pattern under ``key``."""
+        from spacy.matcher import Matcher
+
+        trigger = pattern_trigger(pattern)
+        if not trigger:
+            if self._always is None:
+                self._always = Matcher(self._vocab)
+            self._always.add(key, [pattern])
+            return
+        matcher = Matcher(self._vocab)
+        matcher.add(key, [pattern])
+        self._gated.append((trigger, matcher))
+
+    def __call__(self, doc: Doc, words: frozenset[str]) -> list[tuple[int, int, int]]:
+        """Return ``(match_id, start, end)`` of every pattern match on a line doc.
+
+        Args:
+            doc: The line doc.
+            words: :func:`line_words` of the line.
+        """
+        found: list[tuple[int, int, int]] = []
+        if self._always is not None:
+            found.extend(self._always(doc))
+        for trigger, matcher in self._gated:
+            if all(not t.isdisjoint(words) for t in trigger):
+                found.extend(matcher(doc))
+        return found
 
 
 class TermMatcher:
@@ -127,14 +225,14 @@ class TermMatcher:
             lexicon: The validated lexicon.
             nlp: The pipeline whose vocabulary and tokenizer are used.
         """
-        from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.matcher import PhraseMatcher
 
         self.lexicon = lexicon
         self.nlp = nlp
         vocab = nlp.vocab
         self._phrases = PhraseMatcher(vocab, attr="NORM")
         self._abbreviations = PhraseMatcher(vocab, attr="ORTH")
-        self._patterns = Matcher(vocab)
+        self._patterns = GatedMatcher(vocab)
         self._keys: dict[int, tuple[str, int, str, MatchMethod]] = {}
         self._variant: dict[int, str] = {}
         by_key: dict[str, list[str]] = defaultdict(list)
@@ -160,20 +258,23 @@ class TermMatcher:
                     if fuzzy_group and t.is_alpha:
                         fuzzy_words.add(t.lower_)
         for key, concept, group, pattern in lexicon.pattern_entries():
-            self._patterns.add(key, [pattern])
+            self._patterns.add(key, pattern)
             self._keys[vocab.strings[key]] = (concept, group, key.rsplit("|", 1)[1], "pattern")
         self.gate = LineGate(lexicon.anchors, sorted(set(abbreviations)))
         self.typos = TypoCorrector(vocab, known=known_words, targets=fuzzy_words)
 
-    def find(self, doc: Doc) -> list[Hit]:
+    def find(self, doc: Doc, words: frozenset[str] | None = None) -> list[Hit]:
         """Return the non-overlapping term hits of one line doc.
 
         Args:
             doc: A tokenised line.
+            words: :func:`line_words` of the line (computed when not given).
 
         Returns:
             Hits in token order, overlaps resolved.
         """
+        if words is None:
+            words = line_words(doc.text)
         corrected = self.typos.correct(doc)
         hits: list[Hit] = []
         for match_id, start, end in self._phrases(doc):
@@ -192,7 +293,7 @@ class TermMatcher:
         for match_id, start, end in self._abbreviations(doc):
             concept, group, term, method = self._keys[match_id]
             hits.append(Hit(concept, group, term, method, start, end))
-        for match_id, start, end in self._patterns(doc):
+        for match_id, start, end in self._patterns(doc, words):
             concept, group, term, method = self._keys[match_id]
             hits.append(Hit(concept, group, doc[start:end].text, method, start, end))
         return resolve(hits, doc)

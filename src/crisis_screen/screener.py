@@ -16,15 +16,17 @@ from typing import TYPE_CHECKING, Union
 from crisis_screen import __version__
 from crisis_screen.context import CueFinder, CueMatch
 from crisis_screen.lexicon import Lexicon, load_lexicon
-from crisis_screen.matchers import Hit, TermMatcher
+from crisis_screen.matchers import Hit, TermMatcher, line_words, lines_of
 from crisis_screen.models import Document, Evidence, Quantities, ScreenResult, Versions
 from crisis_screen.nlp import build_nlp
 from crisis_screen.scoring import DEFAULT_THRESHOLD, SCORING_VERSION, aggregate, judge
-from crisis_screen.segment import Line, heading_table, is_list_line, segment
+from crisis_screen.segment import HeadingFinder, Layout, Line, heading_table, is_list_line
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
+
+    from crisis_screen.extract import ExtractionLimits
 
 #: What ``screen_many`` accepts: plain text, ``(source, text)`` pairs or Documents.
 ScreenInput = Union[str, tuple[str, str], Document]
@@ -32,10 +34,36 @@ ScreenInput = Union[str, tuple[str, str], Document]
 BATCH_SIZE = 256
 
 
+@dataclass(frozen=True)
+class ScreenerConfig:
+    """Everything needed to build an equal Screener in another process (picklable).
+
+    Attributes:
+        lexicon: Lexicon file/directory paths; empty means the shipped lexicon.
+        overlays: Overlay paths.
+        threshold: Resume threshold.
+        model: Name of an installed spaCy pipeline, or None for the blank pipeline.
+    """
+
+    lexicon: tuple[str, ...] = ()
+    overlays: tuple[str, ...] = ()
+    threshold: float = DEFAULT_THRESHOLD
+    model: str | None = None
+
+    def build(self) -> Screener:
+        """Build the screener this config describes."""
+        return Screener(
+            list(self.lexicon) or None,
+            overlays=self.overlays,
+            threshold=self.threshold,
+            model=self.model,
+        )
+
+
 @dataclass
 class _Pending:
     document: Document
-    lines: list[Line]
+    layout: Layout | None
     candidates: list[int]
 
 
@@ -83,13 +111,21 @@ class Screener:
             if overlays:
                 raise ValueError("overlays apply when loading; pass paths, not a Lexicon")
             self.lexicon = lexicon
+            self.config: ScreenerConfig | None = None
         else:
             self.lexicon = load_lexicon(lexicon, overlays=overlays)
+            paths = [lexicon] if isinstance(lexicon, (str, Path)) else list(lexicon or [])
+            self.config = ScreenerConfig(
+                lexicon=tuple(str(p) for p in paths),
+                overlays=tuple(str(p) for p in overlays),
+                threshold=float(threshold),
+                model=model if nlp is None else None,
+            )
         self.threshold = float(threshold)
         self.nlp = nlp if nlp is not None else build_nlp(model)
         self.terms = TermMatcher(self.lexicon, self.nlp)
         self.cues = CueFinder(self.lexicon, self.nlp)
-        self._headings = heading_table(self.lexicon.sections)
+        self._headings = HeadingFinder(heading_table(self.lexicon.sections))
         self._titles = {c.id for c in self.lexicon.concepts.values() if c.kind == "title"}
         self.versions = Versions(
             library=__version__, lexicon=self.lexicon.version, scoring=SCORING_VERSION
@@ -118,6 +154,37 @@ class Screener:
         """Screen an extracted :class:`~crisis_screen.models.Document`."""
         return next(self.screen_many([document]))
 
+    def screen_file(self, path: str | Path, *, limits: ExtractionLimits | None = None) -> ScreenResult:
+        """Read a resume file (PDF, DOCX, HTML, RTF, text, JSON Resume) and screen it.
+
+        Args:
+            path: The file.
+            limits: Safety limits for reading; the documented defaults when None.
+
+        Raises:
+            ExtractionError: A subclass naming the file and the problem.
+        """
+        from crisis_screen.extract import read_document
+
+        return self.screen_document(read_document(path, limits=limits))
+
+    def screen_bytes(
+        self, data: bytes, filename: str, *, limits: ExtractionLimits | None = None
+    ) -> ScreenResult:
+        """Screen a resume file held in memory (the format is detected from the content).
+
+        Args:
+            data: The file's bytes.
+            filename: Its name, used as the result's source and as a format hint.
+            limits: Safety limits for reading.
+
+        Raises:
+            ExtractionError: A subclass naming the file and the problem.
+        """
+        from crisis_screen.extract import read_bytes
+
+        return self.screen_document(read_bytes(data, filename=filename, limits=limits))
+
     def screen_many(
         self, items: Iterable[ScreenInput], *, batch_size: int = BATCH_SIZE
     ) -> Iterator[ScreenResult]:
@@ -140,16 +207,21 @@ class Screener:
 
     def _screen_batch(self, documents: Sequence[Document]) -> Iterator[ScreenResult]:
         pending = [self._prepare(d) for d in documents]
-        line_texts = (
-            p.document.text[p.lines[i].start : p.lines[i].end]
+        line_texts = [
+            p.document.text[p.layout.starts[i] : p.layout.ends[i]]
             for p in pending
+            if p.layout is not None
             for i in p.candidates
-        )
+        ]
         line_docs = iter(self.nlp.pipe(line_texts))
+        texts = iter(line_texts)
         for p in pending:
             evidence: list[Evidence] = []
             for i in p.candidates:
-                evidence.extend(self._line_evidence(p.document, p.lines[i], next(line_docs)))
+                assert p.layout is not None  # candidates imply a layout
+                evidence.extend(
+                    self._line_evidence(p.document, p.layout.line(i), next(texts), next(line_docs))
+                )
             score, summary = aggregate(evidence, self._titles)
             yield ScreenResult(
                 source=p.document.source,
@@ -162,23 +234,28 @@ class Screener:
             )
 
     def _prepare(self, document: Document) -> _Pending:
-        """Segment a document and pick its candidate lines (the only ones tokenised)."""
-        lines = segment(
+        """Pick a document's candidate lines (the only ones tokenised), segmenting if needed."""
+        positions = self.terms.gate.positions(document.text)
+        if not positions:
+            # Most resumes hold no anchor at all: no segmentation, no tokenising.
+            return _Pending(document, None, [])
+        layout = Layout(
             document.text,
             self._headings,
             known_sections=document.sections,
             page_starts=document.page_starts,
         )
-        candidates = self.terms.gate.candidate_lines(document.text, [ln.start for ln in lines])
-        return _Pending(document, lines, candidates)
+        return _Pending(document, layout, lines_of(positions, layout.starts))
 
-    def _line_evidence(self, document: Document, line: Line, doc: Doc) -> list[Evidence]:
+    def _line_evidence(
+        self, document: Document, line: Line, line_text: str, doc: Doc
+    ) -> list[Evidence]:
         """Recognise terms on one line, apply context, score each hit."""
-        hits = self.terms.find(doc)
+        words = line_words(line_text)
+        hits = self.terms.find(doc, words)
         if not hits:
             return []
-        cues = self.cues.find(doc)
-        line_text = doc.text
+        cues = self.cues.find(doc, words)
         list_line = is_list_line(line_text)
         cue_text = {id(m): doc[m.start : m.end].text for m in cues}
         cue_offsets = {
@@ -187,16 +264,17 @@ class Screener:
             for m in cues
         }
         quantities = _quantities(doc, cues)
-        out = []
-        for hit in hits:
-            out.append(self._evidence(document, line, doc, hit, cues, list_line, cue_text,
-                                      cue_offsets, quantities))
-        return out
+        return [
+            self._evidence(document, line, line_text, doc, hit, cues, list_line, cue_text,
+                           cue_offsets, quantities)
+            for hit in hits
+        ]
 
     def _evidence(
         self,
         document: Document,
         line: Line,
+        line_text: str,
         doc: Doc,
         hit: Hit,
         cues: list[CueMatch],
@@ -225,7 +303,7 @@ class Screener:
         end = line.start + span.end_char
         return Evidence(
             line_no=line.no,
-            line=doc.text,
+            line=line_text,
             start=start,
             end=end,
             text=document.text[start:end],

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 from crisis_screen.models import Section, SectionSpan
 
-# The same line boundaries as str.splitlines(), so "line N" means what an editor shows.
-_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # Bullets, numbering and decoration around a heading ("== SKILLS ==", "1. Experience:").
 _HEADING_TRIM = re.compile(r"^[\W\d_]+|[\W_]+$")
 _SPACES = re.compile(r"\s+")
@@ -43,23 +41,30 @@ class Line:
     page: int | None = None
 
 
-def line_bounds(text: str) -> list[tuple[int, int]]:
-    """Return ``(start, end)`` of every line, line breaks excluded.
+def line_bounds(text: str) -> tuple[list[int], list[int]]:
+    """Return the start and end offsets of every line, line breaks excluded.
+
+    Lines are those of ``str.splitlines`` (what an editor shows as "line N"), found at C speed.
 
     Args:
         text: The document text.
 
     Returns:
-        One pair per line; a text ending in a line break has no empty last line.
+        ``(starts, ends)``; a text ending in a line break has no empty last line.
     """
-    bounds: list[tuple[int, int]] = []
+    starts: list[int] = []
+    ends: list[int] = []
     pos = 0
-    for m in _LINE_BREAK.finditer(text):
-        bounds.append((pos, m.start()))
-        pos = m.end()
-    if pos < len(text) or not bounds:
-        bounds.append((pos, len(text)))
-    return bounds
+    for chunk in text.splitlines(keepends=True):
+        starts.append(pos)
+        body = len(chunk.rstrip("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"))
+        # rstrip would also eat a second break char that is content of the next line only
+        # for "\n\r"-style pairs, which splitlines never puts in one chunk except "\r\n".
+        ends.append(pos + body)
+        pos += len(chunk)
+    if not starts:
+        starts, ends = [0], [0]
+    return starts, ends
 
 
 def heading_section(line: str, headings: Mapping[str, Section]) -> Section | None:
@@ -86,8 +91,100 @@ def heading_table(sections: Mapping[str, Sequence[str]]) -> dict[str, Section]:
     table: dict[str, Section] = {}
     for name, heads in sections.items():
         for h in heads:
-            table.setdefault(h.lower(), name)  # type: ignore[arg-type]
+            table.setdefault(_SPACES.sub(" ", h.strip().lower()), name)  # type: ignore[arg-type]
     return table
+
+
+# Line breaks other than "\n" and "\r\n": regex "^"/"$" do not see them.
+
+
+class HeadingFinder:
+    """Find the section headings of a text (a short line that is one of the known headings)."""
+
+    def __init__(self, headings: Mapping[str, Section]) -> None:
+        """Keep the heading table.
+
+        Args:
+            headings: Heading table from :func:`heading_table`.
+        """
+        self.headings = dict(headings)
+
+    def find(
+        self, text: str, starts: Sequence[int], ends: Sequence[int]
+    ) -> list[tuple[int, Section]]:
+        """Return ``(line index, section)`` of every heading line, in order."""
+        out: list[tuple[int, Section]] = []
+        headings = self.headings
+        for i, (a, b) in enumerate(zip(starts, ends)):
+            if b - a > _MAX_HEADING_CHARS or a == b:
+                continue
+            line = text[a:b]
+            # Fast path: most headings are the bare word, maybe with a colon.
+            found = headings.get(line.strip().rstrip(":").lower())
+            if found is None:
+                found = heading_section(line, headings)
+            if found is not None:
+                out.append((i, found))
+        return out
+
+
+class Layout:
+    """Lines and sections of one document, computed once; Line objects made on demand.
+
+    Most lines of a resume are never looked at (the gate skips them), so this keeps offsets in
+    two lists and builds a :class:`Line` only for the lines the screener asks for.
+    """
+
+    def __init__(
+        self,
+        text: str,
+        headings: HeadingFinder,
+        *,
+        known_sections: Sequence[SectionSpan] = (),
+        page_starts: Sequence[int] = (),
+    ) -> None:
+        """Segment a text.
+
+        Args:
+            text: The document text.
+            headings: The heading finder of the lexicon.
+            known_sections: Sections the reader knows (structured formats); they take
+                precedence over detected headings.
+            page_starts: Offsets where pages start, for paged formats.
+        """
+        self.starts, self.ends = line_bounds(text)
+        self._text = text
+        self._finder = headings
+        self._heading_lines: list[int] | None = None
+        self._heading_sections: list[Section] = []
+        self._known = sorted(known_sections, key=lambda k: k.start)
+        self._known_starts = [k.start for k in self._known]
+        self._page_starts = list(page_starts)
+
+    def __len__(self) -> int:
+        """Return the number of lines."""
+        return len(self.starts)
+
+    def line(self, i: int) -> Line:
+        """Return line ``i`` (0-based index) with its section and page."""
+        start = self.starts[i]
+        if self._heading_lines is None:
+            # Headings are found on first use: resumes with no candidate line never need them.
+            found = self._finder.find(self._text, self.starts, self.ends)
+            self._heading_lines = [n for n, _ in found]
+            self._heading_sections = [sec for _, sec in found]
+        k = bisect_right(self._heading_lines, i) - 1
+        section: Section = self._heading_sections[k] if k >= 0 else "unknown"
+        if self._known:
+            j = bisect_right(self._known_starts, start) - 1
+            if j >= 0 and start < self._known[j].end:
+                section = self._known[j].section
+        page = bisect_right(self._page_starts, start) if self._page_starts else None
+        return Line(no=i + 1, start=start, end=self.ends[i], section=section, page=page or None)
+
+    def lines(self) -> list[Line]:
+        """Return every line."""
+        return [self.line(i) for i in range(len(self))]
 
 
 def segment(
@@ -97,7 +194,7 @@ def segment(
     known_sections: Sequence[SectionSpan] = (),
     page_starts: Sequence[int] = (),
 ) -> list[Line]:
-    """Split text into lines, each with its section and page.
+    """Split text into lines, each with its section and page (convenience over :class:`Layout`).
 
     Args:
         text: The document text.
@@ -108,22 +205,10 @@ def segment(
     Returns:
         The lines in order.
     """
-    lines: list[Line] = []
-    current: Section = "unknown"
-    known = sorted(known_sections, key=lambda s: s.start)
-    known_starts = [s.start for s in known]
-    for i, (start, end) in enumerate(line_bounds(text)):
-        found = heading_section(text[start:end], headings)
-        if found is not None:
-            current = found
-        section = current
-        if known:
-            k = bisect_right(known_starts, start) - 1
-            if k >= 0 and start < known[k].end:
-                section = known[k].section
-        page = bisect_right(page_starts, start) if page_starts else None
-        lines.append(Line(no=i + 1, start=start, end=end, section=section, page=page or None))
-    return lines
+    layout = Layout(
+        text, HeadingFinder(headings), known_sections=known_sections, page_starts=page_starts
+    )
+    return layout.lines()
 
 
 def is_list_line(line: str) -> bool:

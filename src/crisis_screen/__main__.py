@@ -1,0 +1,8 @@
+"""``python -m crisis_screen``: the ``crisis-screen`` command line."""
+
+from __future__ import annotations
+
+from crisis_screen.cli import main
+
+if __name__ == "__main__":
+    main()

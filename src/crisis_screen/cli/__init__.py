@@ -1,0 +1,75 @@
+"""The ``crisis-screen`` command line: a thin layer over the library.
+
+Subcommands live in their own modules and are imported only when run, so ``--help`` and
+``--version`` answer without importing spaCy, pydantic or the screener.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from crisis_screen import __version__
+
+#: Subcommand name -> "module:attribute" of its click command.
+COMMANDS: dict[str, str] = {
+    "scan": "crisis_screen.cli.scan:scan",
+    "explain": "crisis_screen.cli.scan:explain",
+    "evaluate": "crisis_screen.cli.evaluate:evaluate",
+    "lexicon": "crisis_screen.cli.lexicon:lexicon",
+    "schema": "crisis_screen.cli.lexicon:schema",
+    "interview": "crisis_screen.cli.interview:interview",
+    "title": "crisis_screen.cli.interview:title",
+}
+
+#: One-line help of each subcommand, shown by ``--help`` without importing it.
+SHORT_HELP: dict[str, str] = {
+    "scan": "Screen resume files and folders; ranked, explained results.",
+    "explain": "Explain one resume's evidence and score.",
+    "evaluate": "Measure precision/recall on labelled lines or resumes.",
+    "lexicon": "Validate a lexicon or print its JSON Schema.",
+    "schema": "Print the JSON Schema of results or output records.",
+    "interview": "Interview kit: score answers, print an interview guide.",
+    "title": "Normalise a job title to the skill.",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return the subcommand names."""
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import and return one subcommand."""
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List subcommands from ``SHORT_HELP`` (importing them would make --help slow)."""
+        rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="crisis-screen")
+def cli() -> None:
+    """Screen resumes for Mental Health Response (crisis intervention, CIT, co-responder work).
+
+    Every flag comes with its evidence: the line, the matched text, the term, how it matched
+    and each context rule that changed its weight. The tool flags and explains; a person
+    decides.
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Run the command line (console-script entry point)."""
+    return cli.main(args=argv, prog_name="crisis-screen")
