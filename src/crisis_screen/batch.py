@@ -257,8 +257,8 @@ class WalkResult:
     """Files found by :func:`walk_paths`, and what was left out on purpose.
 
     Attributes:
-        files: The files to screen, in walk order (arguments in order, folders depth first,
-            names sorted).
+        files: The files to screen, in walk order: arguments in order; inside a folder its
+            files first, then its subfolders, each in name order.
         skipped: ``(path, reason)`` for symlinks left unfollowed, unreadable folders and
             duplicates.
     """
@@ -369,7 +369,7 @@ def walk_paths(
                     if wanted and not _matches(exclude, entry_rel, name):
                         add(entry.path, st)
                 # Sockets, FIFOs and devices are never resumes (and opening a FIFO blocks).
-            # Depth first in name order: push in reverse so the first name pops first.
+            # Subfolders after the folder's files, in name order: push reversed, pop first.
             stack.extend(reversed(subdirs))
     return result
 
@@ -437,16 +437,28 @@ def _one_line(text: str) -> str:
 
 
 def _evidence_line_starts(text: str, evidence: Sequence[Evidence]) -> tuple[int, ...]:
-    """Offsets of each evidence line in ``text`` (the screener numbers lines like this)."""
+    """Offsets of each evidence line in ``text``.
+
+    The screener numbers lines as ``str.splitlines`` does; the offsets are computed here
+    rather than taken from the segmenter so that the record format does not depend on its
+    internals, and each one is checked against the evidence before it is reported.
+    """
     if not evidence:
         return ()
-    from crisis_screen.segment import line_bounds
-
-    bounds = line_bounds(text)
+    last = max(ev.line_no for ev in evidence)
+    line_offsets: list[int] = []
+    pos = 0
+    for chunk in text.splitlines(keepends=True):
+        line_offsets.append(pos)
+        if len(line_offsets) >= last:
+            break
+        pos += len(chunk)
     starts: list[int] = []
     for ev in evidence:
-        start = bounds[ev.line_no - 1][0] if ev.line_no <= len(bounds) else 0
-        if not start <= ev.start <= ev.end <= start + len(ev.line):
+        start = line_offsets[ev.line_no - 1] if ev.line_no <= len(line_offsets) else -1
+        if not (0 <= start <= ev.start <= ev.end <= start + len(ev.line)) or (
+            text[start : start + len(ev.line)] != ev.line
+        ):
             # Never report a wrong offset; -1 tells renderers to locate the text instead.
             start = -1
         starts.append(start)

@@ -94,6 +94,8 @@ class CueFinder:
             words = line_words(doc.text)
         found: list[CueMatch] = []
         matches = [*self._literals(doc), *self._exact(doc), *self._patterns(doc, words)]
+        # Line order, longest first at one start: "mental health" is reported before "mental".
+        matches.sort(key=lambda m: (m[1], m[1] - m[2]))
         for match_id, start, end in matches:
             found.append(CueMatch(self._cues[match_id], start, end))
         pseudo = [m for m in found if m.cue.category == "pseudo"]

@@ -9,7 +9,6 @@ Every problem found is reported at once in one :class:`~crisis_screen.errors.Lex
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -491,11 +490,13 @@ def _cross_check(lex: Lexicon, problems: list[str]) -> None:
                     problems.append(f"{gwhere}: term {term!r} is also claimed by concept {prev!r}")
                 owner[norm] = concept.id
             _check_patterns(group.patterns, gwhere, problems)
-    anchors = lex.anchors
+    # The gate reads text lower-cased with hyphens as spaces (matchers.gate_form).
+    anchors = [a.replace("-", " ") for a in lex.anchors]
     for entry in lex.term_entries():
         if entry.method == "abbreviation":
-            continue  # abbreviations pass the gate through the case-sensitive automaton
-        if not any(a in entry.variant for a in anchors):
+            continue  # abbreviations pass the gate by their own, case-checked entries
+        seen = entry.variant.lower().replace("-", " ")
+        if not any(a in seen for a in anchors):
             problems.append(
                 f"concept {entry.concept!r}: term {entry.term!r} (variant {entry.variant!r})"
                 " contains no gate anchor; add one to [gate].anchors"
@@ -523,8 +524,3 @@ def lexicon_json_schema() -> dict[str, Any]:
     schema = LexiconFile.model_json_schema()
     schema["title"] = "crisis_screen lexicon file"
     return schema
-
-
-def dump_lexicon_json_schema() -> str:
-    """Return the lexicon JSON Schema as indented JSON text."""
-    return json.dumps(lexicon_json_schema(), indent=2, sort_keys=True) + "\n"

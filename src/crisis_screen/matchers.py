@@ -61,6 +61,15 @@ class Hit:
     similarity: float = 100.0
 
 
+def gate_form(text: str) -> str:
+    """Return text as the gate sees it: lower case, hyphens as spaces (same length).
+
+    "crisis-intervention" and "crisis intervention" then hold the same anchors, so anchors
+    need not be listed in every hyphenation.
+    """
+    return text.lower().replace("-", " ")
+
+
 class LineGate:
     """Pick the lines that may hold a term, by anchor substrings, before any tokenising.
 
@@ -78,6 +87,7 @@ class LineGate:
         """
         entries: dict[str, tuple[int, tuple[str, ...]]] = {}
         for a in anchors:
+            a = gate_form(a)
             entries[a] = (len(a), ())
         for abbr in abbreviations:
             key = abbr.lower()
@@ -106,6 +116,7 @@ class LineGate:
             # Rare characters change length when lower-cased ("İ"); lower-case character by
             # character, keeping one character each, so offsets still index ``text``.
             lowered = "".join(ch.lower()[:1] or ch for ch in text)
+        lowered = gate_form(lowered)
         n = len(text)
         for end, (length, forms) in self._automaton.iter(lowered):
             if not forms:

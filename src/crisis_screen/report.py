@@ -150,6 +150,10 @@ def _adjustment_text(adj: Adjustment) -> str:
     return f"{adj.kind} x{adj.factor:g}: {adj.reason}{cue}"
 
 
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
 def _counted_text(ev: Evidence) -> str:
     return "counted" if ev.counted else "not counted"
 
@@ -200,7 +204,7 @@ def render_table(
     table.add_column("Score", justify="right", no_wrap=True, min_width=5)
     table.add_column("Flag", no_wrap=True, min_width=7)
     table.add_column("Resume", overflow="fold", min_width=16, max_width=48)
-    table.add_column("Best evidence", overflow="ellipsis", no_wrap=True, min_width=20)
+    table.add_column("Best evidence", overflow="fold", min_width=20)
     for rank, record in enumerate(ok, 1):
         best = record.summary.best_line if record.summary else None
         flag = Text("FLAGGED", style="bold green") if record.flagged else Text("-", style="dim")
@@ -210,7 +214,7 @@ def render_table(
             _fmt_score(record.score),
             flag,
             Text(record.source),
-            Text((best or "").strip(), style="" if best else "dim"),
+            Text(_shorten((best or "").strip(), 100)),
         )
     console.print(table)
     if failed:

@@ -67,14 +67,17 @@ def inflections(phrase: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def hyphen_variants(phrase: str) -> list[str]:
+def hyphen_variants(phrase: str, *, all_gaps: bool = True) -> list[str]:
     """Return spacing variants: hyphens joined or spaced, and spaces hyphenated.
 
     ``"de-escalation"`` gives ``"deescalation"`` and ``"de escalation"``;
-    ``"crisis intervention"`` gives ``"crisis-intervention"``.
+    ``"mental health response"`` gives ``"mental-health response"``,
+    ``"mental health-response"`` and ``"mental-health-response"``.
 
     Args:
         phrase: A lower-case phrase.
+        all_gaps: Hyphenate every combination of gaps (phrases of up to four words); when
+            False only the all-hyphen form is added (used for the many inflected forms).
 
     Returns:
         Distinct variants, the phrase itself first.
@@ -84,8 +87,12 @@ def hyphen_variants(phrase: str) -> list[str]:
         out.append(_HYPHEN_BETWEEN_LETTERS.sub("", phrase))
         out.append(_HYPHEN_BETWEEN_LETTERS.sub(" ", phrase))
     words = phrase.split(" ")
-    if 2 <= len(words) <= 3 and all(w.isalpha() for w in words):
-        out.append("-".join(words))
+    if 2 <= len(words) <= 4 and all(w.isalpha() for w in words):
+        if all_gaps:
+            for seps in itertools.product((" ", "-"), repeat=len(words) - 1):
+                out.append(words[0] + "".join(sep + w for sep, w in zip(seps, words[1:])))
+        else:
+            out.append("-".join(words))
     return list(dict.fromkeys(out))
 
 
@@ -125,7 +132,7 @@ def expand(phrase: str, pairs: Sequence[tuple[str, str]], *, inflect: bool) -> d
     for base in bases:
         base_method = "exact" if base == phrase else "lemma"
         for spelled in spelling_variants(base, pairs):
-            for variant in hyphen_variants(spelled):
+            for variant in hyphen_variants(spelled, all_gaps=base == phrase):
                 method = base_method if variant == base else (
                     "lemma" if base_method == "lemma" else "pattern"
                 )

@@ -1,0 +1,42 @@
+"""``crisis-screen evaluate``: precision and recall on labelled data."""
+
+from __future__ import annotations
+
+import click
+
+from crisis_screen.cli.common import lexicon_option, threshold_option
+
+
+@click.command()
+@click.argument("labels", type=click.Path(exists=True, path_type=str))
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="text for people, json for scripts (one object).",
+)
+@click.option("--sweep", is_flag=True, help="Also report precision/recall at each threshold.")
+@threshold_option
+@lexicon_option
+def evaluate(
+    labels: str, fmt: str, sweep: bool, threshold: float, lexicon: tuple[str, ...]
+) -> None:
+    """Measure the screener on labelled lines (JSONL) or resumes (folder with labels.json).
+
+    A line counts as predicted positive when it has counted evidence; a resume when it is
+    flagged. Prints precision, recall, F1, confusion counts, the breakdown by kind and every
+    misclassified item with the evidence that decided it.
+    """
+    from crisis_screen.errors import CrisisScreenError
+    from crisis_screen.evaluate import evaluate as run_evaluation
+    from crisis_screen.evaluate import load_labels, render_text
+    from crisis_screen.screener import Screener
+
+    try:
+        data = load_labels(labels)
+        screener = Screener(list(lexicon) or None, threshold=threshold)
+    except CrisisScreenError as exc:
+        raise click.ClickException(str(exc)) from exc
+    report = run_evaluation(screener, data, sweep=sweep)
+    if fmt == "json":
+        click.echo(report.model_dump_json(indent=2))
+    else:
+        click.echo(render_text(report), nl=False)

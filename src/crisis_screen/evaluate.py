@@ -1,0 +1,396 @@
+"""Measure a screener against labelled data: precision, recall, F1, errors, threshold sweep.
+
+Two label formats are read (the same as the project's evaluation data):
+
+- lines: a JSONL file, one object per line with ``text`` and ``label`` (0/1), optional ``id``
+  and ``kind``. A line is predicted positive when it has counted evidence.
+- resumes: a folder with ``labels.json`` mapping file name to ``{"relevant": 0 or 1}``
+  (optional ``kind``); every file is read with :mod:`crisis_screen.extract`. A resume is
+  predicted positive when its result is flagged.
+
+Integrators use this to check a tuned lexicon or threshold on their own labelled resumes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crisis_screen.errors import CrisisScreenError, ExtractionError
+from crisis_screen.models import Document, ScreenResult
+
+if TYPE_CHECKING:
+    from crisis_screen.screener import Screener
+
+Unit = Literal["line", "resume"]
+#: Thresholds of the default sweep (resume score, 0-100).
+SWEEP_THRESHOLDS = tuple(float(t) for t in range(0, 101, 5))
+
+
+class LabelsError(CrisisScreenError):
+    """Labelled data could not be read; the message names the file, the line and the problem."""
+
+
+class LabeledItem(BaseModel):
+    """One labelled line or resume.
+
+    Attributes:
+        id: Identifier (the JSONL ``id`` or the resume file name).
+        label: 1 when it shows the skill, else 0.
+        kind: Optional category for the breakdown (e.g. ``hard_negative``).
+        text: The line text (lines only).
+        path: The resume file (resumes only).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    label: Literal[0, 1]
+    kind: str
+    text: str | None = None
+    path: str | None = None
+
+
+class LabelSet(BaseModel):
+    """Labelled data of one unit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    unit: Unit
+    source: str
+    items: tuple[LabeledItem, ...]
+
+
+class EvidenceBrief(BaseModel):
+    """The evidence that decided an item, as shown in the error list."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line_no: int
+    text: str
+    concept: str
+    method: str
+    confidence: float
+    counted: bool
+    reasons: tuple[str, ...]
+
+
+class ItemOutcome(BaseModel):
+    """The prediction for one item that the screener got wrong (or could not read)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: str
+    label: int
+    predicted: int | None
+    score: float | None
+    text: str | None = None
+    error: str | None = None
+    evidence: tuple[EvidenceBrief, ...] = ()
+
+
+class Counts(BaseModel):
+    """Confusion counts and the measures derived from them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    n: int
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+    precision: float
+    recall: float
+    f1: float
+    accuracy: float
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[int, int]]) -> Counts:
+        """Build from ``(label, predicted)`` pairs."""
+        tp = fp = fn = tn = 0
+        for label, pred in pairs:
+            if label and pred:
+                tp += 1
+            elif pred:
+                fp += 1
+            elif label:
+                fn += 1
+            else:
+                tn += 1
+        n = tp + fp + fn + tn
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return cls(
+            n=n, tp=tp, fp=fp, fn=fn, tn=tn,
+            precision=round(precision, 4), recall=round(recall, 4), f1=round(f1, 4),
+            accuracy=round((tp + tn) / n, 4) if n else 0.0,
+        )
+
+
+class KindStats(BaseModel):
+    """Results for one ``kind`` of item."""
+
+    model_config = ConfigDict(frozen=True)
+
+    n: int
+    positives: int
+    predicted_positive: int
+    correct: int
+
+
+class SweepPoint(BaseModel):
+    """Precision and recall at one resume-score threshold."""
+
+    model_config = ConfigDict(frozen=True)
+
+    threshold: float
+    precision: float
+    recall: float
+    f1: float
+    flagged: int
+
+
+class EvaluationReport(BaseModel):
+    """Everything ``crisis-screen evaluate`` reports (``--format json`` prints this)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    unit: Unit
+    source: str
+    threshold: float
+    versions: dict[str, str]
+    counts: Counts
+    by_kind: dict[str, KindStats]
+    unreadable: int = 0
+    errors: tuple[ItemOutcome, ...] = Field(default=(), description="Misclassified or unread.")
+    sweep: tuple[SweepPoint, ...] = ()
+
+
+def load_labels(path: str | Path) -> LabelSet:
+    """Read labelled lines (JSONL) or labelled resumes (a folder with ``labels.json``).
+
+    Args:
+        path: A ``.jsonl`` file, a folder holding ``labels.json``, or that ``labels.json``.
+
+    Raises:
+        LabelsError: Naming the file (and line) and the problem.
+    """
+    p = Path(path)
+    if p.is_dir():
+        return _load_resume_labels(p / "labels.json")
+    if p.name == "labels.json":
+        return _load_resume_labels(p)
+    if not p.exists():
+        raise LabelsError(f"{p}: no such file or directory")
+    return _load_line_labels(p)
+
+
+def _load_line_labels(path: Path) -> LabelSet:
+    items: list[LabeledItem] = []
+    try:
+        raw_lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabelsError(f"{path}: cannot read: {exc}") from exc
+    for n, raw in enumerate(raw_lines, 1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise LabelsError(f"{path}:{n}: invalid JSON ({exc.msg})") from exc
+        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+            raise LabelsError(f"{path}:{n}: expected an object with a string 'text'")
+        label = obj.get("label")
+        if label not in (0, 1) or isinstance(label, bool):
+            raise LabelsError(f"{path}:{n}: 'label' must be 0 or 1, got {label!r}")
+        items.append(LabeledItem(
+            id=str(obj.get("id", n)),
+            label=label,
+            kind=str(obj.get("kind") or ("positive" if label else "negative")),
+            text=obj["text"],
+        ))
+    if not items:
+        raise LabelsError(f"{path}: no labelled lines")
+    return LabelSet(unit="line", source=str(path), items=tuple(items))
+
+
+def _load_resume_labels(path: Path) -> LabelSet:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise LabelsError(f"{path}: not found (a resume folder needs labels.json)") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LabelsError(f"{path}: cannot read: {exc}") from exc
+    if not isinstance(data, dict) or not data:
+        raise LabelsError(f"{path}: expected an object mapping file names to labels")
+    items: list[LabeledItem] = []
+    for name, entry in sorted(data.items()):
+        relevant = entry.get("relevant") if isinstance(entry, dict) else None
+        if relevant not in (0, 1) or isinstance(relevant, bool):
+            raise LabelsError(f"{path}: {name!r}: 'relevant' must be 0 or 1, got {relevant!r}")
+        kind = entry.get("kind") if isinstance(entry, dict) else None
+        items.append(LabeledItem(
+            id=name,
+            label=relevant,
+            kind=str(kind or ("relevant" if relevant else "not_relevant")),
+            path=str(path.parent / name),
+        ))
+    return LabelSet(unit="resume", source=str(path.parent), items=tuple(items))
+
+
+def evaluate(
+    screener: Screener,
+    labels: LabelSet,
+    *,
+    sweep: bool = False,
+    thresholds: Sequence[float] = SWEEP_THRESHOLDS,
+) -> EvaluationReport:
+    """Screen every labelled item and compare with its label.
+
+    Args:
+        screener: The screener to measure (its threshold decides resume flags).
+        labels: From :func:`load_labels`.
+        sweep: Also report precision/recall at each score threshold.
+        thresholds: Thresholds of the sweep.
+
+    Returns:
+        The report; unreadable resumes are listed as errors and left out of the counts.
+    """
+    outcomes: list[tuple[LabeledItem, ScreenResult | None, str | None]] = []
+    if labels.unit == "line":
+        docs = [Document(text=i.text or "", source=i.id) for i in labels.items]
+        outcomes = [(i, r, None) for i, r in zip(labels.items, screener.screen_many(docs))]
+    else:
+        for item in labels.items:
+            try:
+                outcomes.append((item, screener.screen_file(item.path or ""), None))
+            except ExtractionError as exc:
+                outcomes.append((item, None, f"{type(exc).__name__}: {exc.reason}"))
+    pairs: list[tuple[int, int]] = []
+    by_kind: dict[str, list[tuple[int, int]]] = {}
+    errors: list[ItemOutcome] = []
+    unreadable = 0
+    for item, result, error in outcomes:
+        if result is None:
+            unreadable += 1
+            errors.append(ItemOutcome(
+                id=item.id, kind=item.kind, label=item.label, predicted=None, score=None,
+                error=error,
+            ))
+            continue
+        pred = _predict(labels.unit, result)
+        pairs.append((item.label, pred))
+        by_kind.setdefault(item.kind, []).append((item.label, pred))
+        if pred != item.label:
+            errors.append(_outcome(item, result, pred))
+    kinds = {
+        k: KindStats(
+            n=len(v),
+            positives=sum(lab for lab, _ in v),
+            predicted_positive=sum(p for _, p in v),
+            correct=sum(lab == p for lab, p in v),
+        )
+        for k, v in sorted(by_kind.items())
+    }
+    points: list[SweepPoint] = []
+    if sweep:
+        scored = [(i.label, r.score) for i, r, _ in outcomes if r is not None]
+        for t in thresholds:
+            c = Counts.of((lab, int(score >= t and score > 0)) for lab, score in scored)
+            points.append(SweepPoint(
+                threshold=t, precision=c.precision, recall=c.recall, f1=c.f1, flagged=c.tp + c.fp
+            ))
+    return EvaluationReport(
+        unit=labels.unit,
+        source=labels.source,
+        threshold=screener.threshold,
+        versions=screener.versions.model_dump(),
+        counts=Counts.of(pairs),
+        by_kind=kinds,
+        unreadable=unreadable,
+        errors=tuple(errors),
+        sweep=tuple(points),
+    )
+
+
+def _predict(unit: Unit, result: ScreenResult) -> int:
+    if unit == "line":
+        return int(any(e.counted for e in result.evidence))
+    return int(result.flagged)
+
+
+def _outcome(item: LabeledItem, result: ScreenResult, pred: int) -> ItemOutcome:
+    # A missed positive shows every hit (why each did not count); a false positive shows the
+    # counted evidence that flagged it.
+    shown = [e for e in result.evidence if e.counted] if pred else list(result.evidence)
+    return ItemOutcome(
+        id=item.id,
+        kind=item.kind,
+        label=item.label,
+        predicted=pred,
+        score=result.score,
+        text=item.text,
+        evidence=tuple(
+            EvidenceBrief(
+                line_no=e.line_no,
+                text=e.text,
+                concept=e.concept,
+                method=e.method,
+                confidence=e.confidence,
+                counted=e.counted,
+                reasons=tuple(a.reason for a in e.adjustments),
+            )
+            for e in shown[:8]
+        ),
+    )
+
+
+def render_text(report: EvaluationReport) -> str:
+    """Render a report for a terminal (plain text, stable for logs and diffs)."""
+    c = report.counts
+    out = [
+        f"crisis-screen evaluate: {report.source} ({c.n} {report.unit}s"
+        + (f", {report.unreadable} unreadable" if report.unreadable else "") + ")",
+        f"versions: {report.versions.get('lexicon')} / scoring {report.versions.get('scoring')}"
+        + (f" / threshold {report.threshold:g}" if report.unit == "resume" else ""),
+        "",
+        f"precision {c.precision:.3f}   recall {c.recall:.3f}   F1 {c.f1:.3f}"
+        f"   accuracy {c.accuracy:.3f}",
+        f"confusion: TP {c.tp}  FP {c.fp}  FN {c.fn}  TN {c.tn}",
+        "",
+        f"{'kind':<20} {'n':>5} {'positives':>9} {'flagged':>8} {'correct':>8}",
+    ]
+    for kind, k in report.by_kind.items():
+        out.append(f"{kind:<20} {k.n:>5} {k.positives:>9} {k.predicted_positive:>8} {k.correct:>8}")
+    if report.sweep:
+        out += ["", f"{'threshold':>9} {'precision':>9} {'recall':>7} {'F1':>6} {'flagged':>8}"]
+        for p in report.sweep:
+            out.append(
+                f"{p.threshold:>9g} {p.precision:>9.3f} {p.recall:>7.3f} {p.f1:>6.3f}"
+                f" {p.flagged:>8}"
+            )
+    if report.errors:
+        out += ["", f"misclassified or unread ({len(report.errors)}):"]
+        for e in report.errors:
+            what = "unreadable" if e.predicted is None else (
+                "false positive" if e.predicted else "missed positive"
+            )
+            out.append(f"- [{what}] {e.id} ({e.kind})" + (f" score {e.score:g}" if e.score else ""))
+            if e.text:
+                out.append(f"    text: {e.text[:160]}")
+            if e.error:
+                out.append(f"    error: {e.error}")
+            for ev in e.evidence:
+                status = "counted" if ev.counted else "not counted"
+                why = "; ".join(ev.reasons) or "no context adjustment"
+                out.append(
+                    f"    line {ev.line_no}: {ev.text!r} [{ev.concept}, {ev.method},"
+                    f" {ev.confidence:.2f}, {status}] {why}"
+                )
+    return "\n".join(out) + "\n"
