@@ -36,7 +36,13 @@ def test_context_case(screener: Screener, case: dict[str, Any]) -> None:
     assert ev.counted is case["counted"]
     kinds = [a.kind for a in ev.adjustments]
     if case["adjustment"] is None:
-        assert not {"negated", "hypothetical", "other_person", "out_of_domain", "unsupported"} & set(kinds)
+        assert not {
+            "negated",
+            "hypothetical",
+            "other_person",
+            "out_of_domain",
+            "unsupported",
+        } & set(kinds)
     else:
         adjs = [a for a in ev.adjustments if a.kind == case["adjustment"]]
         assert adjs, kinds

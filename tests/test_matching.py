@@ -10,24 +10,59 @@ from crisis_screen import Screener
 MATCHES = [
     # exact phrases, any case
     ("Crisis Intervention", "crisis_intervention", "exact", "Crisis Intervention"),
-    ("MENTAL HEALTH FIRST AID instructor", "mental_health_first_aid", "exact", "MENTAL HEALTH FIRST AID"),
+    (
+        "MENTAL HEALTH FIRST AID instructor",
+        "mental_health_first_aid",
+        "exact",
+        "MENTAL HEALTH FIRST AID",
+    ),
     ("Assigned to the co-responder team", "co_responder", "exact", "co-responder team"),
     ("Handled emergency custody orders", "psychiatric_hold", "exact", "emergency custody orders"),
     ("Completed Baker Act transports", "psychiatric_hold", "exact", "Baker Act"),
-    ("Member of the crisis negotiation team", "crisis_negotiation", "exact", "crisis negotiation team"),
+    (
+        "Member of the crisis negotiation team",
+        "crisis_negotiation",
+        "exact",
+        "crisis negotiation team",
+    ),
     ("Placed inmates on suicide watch", "suicide_intervention", "exact", "suicide watch"),
-    ("Responded to emotionally disturbed persons", "emotionally_disturbed_person", "exact", "emotionally disturbed persons"),
+    (
+        "Responded to emotionally disturbed persons",
+        "emotionally_disturbed_person",
+        "exact",
+        "emotionally disturbed persons",
+    ),
     ("Volunteer on a crisis text line", "crisis_line", "exact", "crisis text line"),
     # generated spacing / hyphen / spelling variants ("pattern")
-    ("Trained in deescalation of people in mental health crisis", "de_escalation", "pattern", "deescalation"),
+    (
+        "Trained in deescalation of people in mental health crisis",
+        "de_escalation",
+        "pattern",
+        "deescalation",
+    ),
     ("Skilled in crisis-intervention.", "crisis_intervention", "pattern", "crisis-intervention"),
-    ("Mental-Health Response Officer", "title_mental_health_response", "pattern", "Mental-Health Response Officer"),
-    ("Provided crisis counselling to survivors", "crisis_intervention", "pattern", "crisis counselling"),
+    (
+        "Mental-Health Response Officer",
+        "title_mental_health_response",
+        "pattern",
+        "Mental-Health Response Officer",
+    ),
+    (
+        "Provided crisis counselling to survivors",
+        "crisis_intervention",
+        "pattern",
+        "crisis counselling",
+    ),
     ("Coresponder program clinician", "co_responder", "pattern", "Coresponder program"),
     # inflected forms ("lemma")
     ("Responded to crises in the community", "crisis_response", "lemma", "Responded to crises"),
     ("De-escalated agitated psychiatric patients", "de_escalation", "lemma", "De-escalated"),
-    ("Certified in Nonviolent Crisis Interventions", "named_crisis_training", "lemma", "Nonviolent Crisis Interventions"),
+    (
+        "Certified in Nonviolent Crisis Interventions",
+        "named_crisis_training",
+        "lemma",
+        "Nonviolent Crisis Interventions",
+    ),
     # case-sensitive abbreviations
     ("CIT-certified patrol officer", "cit", "abbreviation", "CIT"),
     ("ASIST trained, 2021", "suicide_intervention", "abbreviation", "ASIST"),
@@ -35,15 +70,45 @@ MATCHES = [
     ("Completed ICAT training for officers", "named_crisis_training", "abbreviation", "ICAT"),
     ("Handled EDP calls on patrol", "emotionally_disturbed_person", "abbreviation", "EDP"),
     # token patterns (word order, coordination)
-    ("Supported people in crisis at night", "mental_health_response", "pattern", "people in crisis"),
-    ("Provided crisis and suicide intervention", "crisis_intervention", "pattern", "crisis and suicide intervention"),
-    ("Talked a suicidal man off a bridge", "crisis_negotiation", "pattern", "Talked a suicidal man off a bridge"),
-    ("Placed subjects on 72-hour psychiatric holds", "psychiatric_hold", "pattern", "72-hour psychiatric holds"),
+    (
+        "Supported people in crisis at night",
+        "mental_health_response",
+        "pattern",
+        "people in crisis",
+    ),
+    (
+        "Provided crisis and suicide intervention",
+        "crisis_intervention",
+        "pattern",
+        "crisis and suicide intervention",
+    ),
+    (
+        "Talked a suicidal man off a bridge",
+        "crisis_negotiation",
+        "pattern",
+        "Talked a suicidal man off a bridge",
+    ),
+    (
+        "Placed subjects on 72-hour psychiatric holds",
+        "psychiatric_hold",
+        "pattern",
+        "72-hour psychiatric holds",
+    ),
     ("Worked with suicidal callers", "suicide_intervention", "pattern", "suicidal callers"),
     # typos ("fuzzy")
     ("Completed Crisis Interventon course", "crisis_intervention", "fuzzy", "Crisis Interventon"),
-    ("Mental Heath Response Officer", "title_mental_health_response", "fuzzy", "Mental Heath Response Officer"),
-    ("Trained in Crisis Intervension techniques", "crisis_intervention", "fuzzy", "Crisis Intervension techniques"),
+    (
+        "Mental Heath Response Officer",
+        "title_mental_health_response",
+        "fuzzy",
+        "Mental Heath Response Officer",
+    ),
+    (
+        "Trained in Crisis Intervension techniques",
+        "crisis_intervention",
+        "fuzzy",
+        "Crisis Intervension techniques",
+    ),
 ]
 
 

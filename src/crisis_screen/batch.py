@@ -24,10 +24,12 @@ import hashlib
 import json
 import math
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import stat
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -585,8 +587,23 @@ def _init_worker(config: ScreenerConfig, limits: ExtractionLimits | None) -> Non
     global _WORKER_SCREENER, _WORKER_LIMITS
     # Ctrl-C goes to the whole process group; only the main process decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _watch_parent()
     _WORKER_SCREENER = config.build()
     _WORKER_LIMITS = limits
+
+
+def _watch_parent() -> None:
+    """Exit when the main process dies (SIGKILL, OOM): orphaned workers would wait forever."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def wait_then_exit() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=wait_then_exit, name="parent-watch", daemon=True).start()
 
 
 def _run_chunk(paths: list[str]) -> tuple[Versions, list[ScanLine]]:

@@ -75,6 +75,7 @@ class CueFinder:
                 self._exact.add(key, [nlp.make_doc(x) for x in cue.abbreviations])
             for pattern in cue.patterns:
                 self._patterns.add(key, pattern)
+        self._phrase_matchers = [m for m in (self._literals, self._exact) if len(m)]
         self._terminators = {
             cat: (
                 frozenset(w for w in words if " " not in w),
@@ -93,7 +94,9 @@ class CueFinder:
         if words is None:
             words = line_words(doc.text)
         found: list[CueMatch] = []
-        matches = [*self._literals(doc), *self._exact(doc), *self._patterns(doc, words)]
+        # An empty spaCy matcher warns on every call (W036): call only those with patterns.
+        matches = [m for pm in self._phrase_matchers for m in pm(doc)]
+        matches.extend(self._patterns(doc, words))
         # Line order, longest first at one start: "mental health" is reported before "mental".
         matches.sort(key=lambda m: (m[1], m[1] - m[2]))
         for match_id, start, end in matches:

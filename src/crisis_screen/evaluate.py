@@ -127,8 +127,14 @@ class Counts(BaseModel):
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         return cls(
-            n=n, tp=tp, fp=fp, fn=fn, tn=tn,
-            precision=round(precision, 4), recall=round(recall, 4), f1=round(f1, 4),
+            n=n,
+            tp=tp,
+            fp=fp,
+            fn=fn,
+            tn=tn,
+            precision=round(precision, 4),
+            recall=round(recall, 4),
+            f1=round(f1, 4),
             accuracy=round((tp + tn) / n, 4) if n else 0.0,
         )
 
@@ -209,12 +215,14 @@ def _load_line_labels(path: Path) -> LabelSet:
         label = obj.get("label")
         if label not in (0, 1) or isinstance(label, bool):
             raise LabelsError(f"{path}:{n}: 'label' must be 0 or 1, got {label!r}")
-        items.append(LabeledItem(
-            id=str(obj.get("id", n)),
-            label=label,
-            kind=str(obj.get("kind") or ("positive" if label else "negative")),
-            text=obj["text"],
-        ))
+        items.append(
+            LabeledItem(
+                id=str(obj.get("id", n)),
+                label=label,
+                kind=str(obj.get("kind") or ("positive" if label else "negative")),
+                text=obj["text"],
+            )
+        )
     if not items:
         raise LabelsError(f"{path}: no labelled lines")
     return LabelSet(unit="line", source=str(path), items=tuple(items))
@@ -235,12 +243,14 @@ def _load_resume_labels(path: Path) -> LabelSet:
         if relevant not in (0, 1) or isinstance(relevant, bool):
             raise LabelsError(f"{path}: {name!r}: 'relevant' must be 0 or 1, got {relevant!r}")
         kind = entry.get("kind") if isinstance(entry, dict) else None
-        items.append(LabeledItem(
-            id=name,
-            label=relevant,
-            kind=str(kind or ("relevant" if relevant else "not_relevant")),
-            path=str(path.parent / name),
-        ))
+        items.append(
+            LabeledItem(
+                id=name,
+                label=relevant,
+                kind=str(kind or ("relevant" if relevant else "not_relevant")),
+                path=str(path.parent / name),
+            )
+        )
     return LabelSet(unit="resume", source=str(path.parent), items=tuple(items))
 
 
@@ -265,7 +275,8 @@ def evaluate(
     outcomes: list[tuple[LabeledItem, ScreenResult | None, str | None]] = []
     if labels.unit == "line":
         docs = [Document(text=i.text or "", source=i.id) for i in labels.items]
-        outcomes = [(i, r, None) for i, r in zip(labels.items, screener.screen_many(docs))]
+        results = screener.screen_many(docs)
+        outcomes = [(i, r, None) for i, r in zip(labels.items, results, strict=True)]
     else:
         for item in labels.items:
             try:
@@ -279,10 +290,16 @@ def evaluate(
     for item, result, error in outcomes:
         if result is None:
             unreadable += 1
-            errors.append(ItemOutcome(
-                id=item.id, kind=item.kind, label=item.label, predicted=None, score=None,
-                error=error,
-            ))
+            errors.append(
+                ItemOutcome(
+                    id=item.id,
+                    kind=item.kind,
+                    label=item.label,
+                    predicted=None,
+                    score=None,
+                    error=error,
+                )
+            )
             continue
         pred = _predict(labels.unit, result)
         pairs.append((item.label, pred))
@@ -303,9 +320,15 @@ def evaluate(
         scored = [(i.label, r.score) for i, r, _ in outcomes if r is not None]
         for t in thresholds:
             c = Counts.of((lab, int(score >= t and score > 0)) for lab, score in scored)
-            points.append(SweepPoint(
-                threshold=t, precision=c.precision, recall=c.recall, f1=c.f1, flagged=c.tp + c.fp
-            ))
+            points.append(
+                SweepPoint(
+                    threshold=t,
+                    precision=c.precision,
+                    recall=c.recall,
+                    f1=c.f1,
+                    flagged=c.tp + c.fp,
+                )
+            )
     return EvaluationReport(
         unit=labels.unit,
         source=labels.source,
@@ -356,7 +379,8 @@ def render_text(report: EvaluationReport) -> str:
     c = report.counts
     out = [
         f"crisis-screen evaluate: {report.source} ({c.n} {report.unit}s"
-        + (f", {report.unreadable} unreadable" if report.unreadable else "") + ")",
+        + (f", {report.unreadable} unreadable" if report.unreadable else "")
+        + ")",
         f"versions: {report.versions.get('lexicon')} / scoring {report.versions.get('scoring')}"
         + (f" / threshold {report.threshold:g}" if report.unit == "resume" else ""),
         "",
@@ -378,8 +402,10 @@ def render_text(report: EvaluationReport) -> str:
     if report.errors:
         out += ["", f"misclassified or unread ({len(report.errors)}):"]
         for e in report.errors:
-            what = "unreadable" if e.predicted is None else (
-                "false positive" if e.predicted else "missed positive"
+            what = (
+                "unreadable"
+                if e.predicted is None
+                else ("false positive" if e.predicted else "missed positive")
             )
             out.append(f"- [{what}] {e.id} ({e.kind})" + (f" score {e.score:g}" if e.score else ""))
             if e.text:

@@ -431,7 +431,13 @@ def _merge(
 
 
 _SECTION_NAMES = (
-    "summary", "experience", "skills", "certifications", "education", "training", "other",
+    "summary",
+    "experience",
+    "skills",
+    "certifications",
+    "education",
+    "training",
+    "other",
 )
 
 
@@ -454,7 +460,9 @@ def _cross_check(lex: Lexicon, problems: list[str]) -> None:
         _check_patterns(cue.patterns, where, problems)
     for name in lex.sections:
         if name not in _SECTION_NAMES:
-            problems.append(f"sections: unknown section {name!r} (known: {', '.join(_SECTION_NAMES)})")
+            problems.append(
+                f"sections: unknown section {name!r} (known: {', '.join(_SECTION_NAMES)})"
+            )
     owner: dict[str, str] = {}
     for concept in lex.concepts.values():
         where = f"concept {concept.id!r}"
@@ -472,9 +480,7 @@ def _cross_check(lex: Lexicon, problems: list[str]) -> None:
                     )
             for abbr in group.abbreviations:
                 if not _ABBREVIATION.match(abbr) or not any(ch.isalpha() for ch in abbr):
-                    problems.append(
-                        f"{gwhere}: abbreviation {abbr!r} must be one upper-case token"
-                    )
+                    problems.append(f"{gwhere}: abbreviation {abbr!r} must be one upper-case token")
             for term in [*group.phrases, *group.lemmas]:
                 if term != term.strip() or not term:
                     problems.append(f"{gwhere}: term {term!r} has stray spaces or is empty")

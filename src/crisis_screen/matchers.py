@@ -34,7 +34,11 @@ if TYPE_CHECKING:
 
 #: Overlap preference after length: earlier is stronger.
 METHOD_RANK: dict[str, int] = {
-    "exact": 0, "pattern": 1, "lemma": 2, "abbreviation": 3, "fuzzy": 4,
+    "exact": 0,
+    "pattern": 1,
+    "lemma": 2,
+    "abbreviation": 3,
+    "fuzzy": 4,
 }
 
 
@@ -288,7 +292,9 @@ class TermMatcher:
             words = line_words(doc.text)
         corrected = self.typos.correct(doc)
         hits: list[Hit] = []
-        for match_id, start, end in self._phrases(doc):
+        # An empty spaCy matcher warns on every call (W036), so skip the ones without entries.
+        phrase_matches = self._phrases(doc) if len(self._phrases) else []
+        for match_id, start, end in phrase_matches:
             concept, group, term, method = self._keys[match_id]
             similarity = 100.0
             if corrected and any(t.i in corrected for t in doc[start:end]):
@@ -301,7 +307,8 @@ class TermMatcher:
                 method = "fuzzy"
                 similarity = self.typos.similarity(span.text.lower(), term.lower())
             hits.append(Hit(concept, group, term, method, start, end, similarity))
-        for match_id, start, end in self._abbreviations(doc):
+        abbreviation_matches = self._abbreviations(doc) if len(self._abbreviations) else []
+        for match_id, start, end in abbreviation_matches:
             concept, group, term, method = self._keys[match_id]
             hits.append(Hit(concept, group, term, method, start, end))
         for match_id, start, end in self._patterns(doc, words):
@@ -320,6 +327,7 @@ def resolve(hits: list[Hit], doc: Doc) -> list[Hit]:
     Returns:
         The kept hits in document order.
     """
+
     def rank(h: Hit) -> tuple[int, int, int]:
         span = doc[h.start : h.end]
         return (-(span.end_char - span.start_char), METHOD_RANK[h.method], h.start)

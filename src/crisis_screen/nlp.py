@@ -26,11 +26,14 @@ def fix_tokenizer(nlp: Language) -> None:
     Args:
         nlp: The pipeline to fix in place.
     """
-    rules = nlp.tokenizer.rules  # type: ignore[attr-defined]
+    from spacy.tokenizer import Tokenizer
+
+    tokenizer = nlp.tokenizer
+    if not isinstance(tokenizer, Tokenizer):  # a custom callable: nothing to fix
+        return
+    rules = tokenizer.rules
     if rules and any(k in rules for k in SLOW_SPECIAL_CASES):
-        nlp.tokenizer.rules = {  # type: ignore[attr-defined]
-            k: v for k, v in rules.items() if k not in SLOW_SPECIAL_CASES
-        }
+        tokenizer.rules = {k: v for k, v in rules.items() if k not in SLOW_SPECIAL_CASES}
 
 
 def build_nlp(model: str | None = None) -> Language:

@@ -62,7 +62,13 @@ _VOID_REASON: dict[str, str] = {
     "out_of_domain": "out-of-domain sense: {cue!r} near the term",
 }
 _KIND_ORDER: tuple[EvidenceKind, ...] = (
-    "title", "credential", "volume", "leadership", "teaching", "partnership", "mention",
+    "title",
+    "credential",
+    "volume",
+    "leadership",
+    "teaching",
+    "partnership",
+    "mention",
 )
 
 
@@ -130,9 +136,11 @@ def judge(
         if effect is not None:
             cue = cue_text[id(effect.match)]
             start, end = cue_offsets[id(effect.match)]
-        adjustments.append(Adjustment(
-            kind=kind, factor=factor, reason=reason, cue=cue, cue_start=start, cue_end=end
-        ))
+        adjustments.append(
+            Adjustment(
+                kind=kind, factor=factor, reason=reason, cue=cue, cue_start=start, cue_end=end
+            )
+        )
 
     if section in SECTION_FACTOR:
         add("section", SECTION_FACTOR[section], f"in the {section} section: a listed claim", None)
@@ -154,7 +162,7 @@ def judge(
     for e in effects:
         kind = e.category
         if kind in _KIND_ORDER and kind not in kinds:
-            kinds.append(kind)  # type: ignore[arg-type]
+            kinds.append(kind)
             add("evidence_kind", 1.0, f"{kind}: {cue_text[id(e.match)]!r}", e)
     confidence = base
     for a in adjustments:
@@ -201,9 +209,7 @@ def aggregate(evidence: Sequence[Evidence], titles: set[str]) -> tuple[float, Su
     if bonus:
         parts["evidence_kinds"] = bonus
     score += bonus
-    list_only = all(
-        any(a.kind in ("section", "list_line") for a in e.adjustments) for e in counted
-    )
+    list_only = all(any(a.kind in ("section", "list_line") for a in e.adjustments) for e in counted)
     if list_only and score > LIST_ONLY_CAP:
         parts["list_only_cap"] = round(LIST_ONLY_CAP - score, 2)
         score = LIST_ONLY_CAP

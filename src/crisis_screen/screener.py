@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, TypeAlias
 
 from crisis_screen import __version__
 from crisis_screen.context import CueFinder, CueMatch
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from crisis_screen.extract import ExtractionLimits
 
 #: What ``screen_many`` accepts: plain text, ``(source, text)`` pairs or Documents.
-ScreenInput = Union[str, tuple[str, str], Document]
+ScreenInput: TypeAlias = "str | tuple[str, str] | Document"
 #: Resumes tokenised together in one ``nlp.pipe`` call.
 BATCH_SIZE = 256
 
@@ -154,7 +154,9 @@ class Screener:
         """Screen an extracted :class:`~crisis_screen.models.Document`."""
         return next(self.screen_many([document]))
 
-    def screen_file(self, path: str | Path, *, limits: ExtractionLimits | None = None) -> ScreenResult:
+    def screen_file(
+        self, path: str | Path, *, limits: ExtractionLimits | None = None
+    ) -> ScreenResult:
         """Read a resume file (PDF, DOCX, HTML, RTF, text, JSON Resume) and screen it.
 
         Args:
@@ -259,14 +261,26 @@ class Screener:
         list_line = is_list_line(line_text)
         cue_text = {id(m): doc[m.start : m.end].text for m in cues}
         cue_offsets = {
-            id(m): (line.start + doc[m.start].idx, line.start + doc[m.end - 1].idx
-                    + len(doc[m.end - 1].text))
+            id(m): (
+                line.start + doc[m.start].idx,
+                line.start + doc[m.end - 1].idx + len(doc[m.end - 1].text),
+            )
             for m in cues
         }
         quantities = _quantities(doc, cues)
         return [
-            self._evidence(document, line, line_text, doc, hit, cues, list_line, cue_text,
-                           cue_offsets, quantities)
+            self._evidence(
+                document,
+                line,
+                line_text,
+                doc,
+                hit,
+                cues,
+                list_line,
+                cue_text,
+                cue_offsets,
+                quantities,
+            )
             for hit in hits
         ]
 

@@ -115,7 +115,7 @@ class HeadingFinder:
         """Return ``(line index, section)`` of every heading line, in order."""
         out: list[tuple[int, Section]] = []
         headings = self.headings
-        for i, (a, b) in enumerate(zip(starts, ends)):
+        for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
             if b - a > _MAX_HEADING_CHARS or a == b:
                 continue
             line = text[a:b]

@@ -33,7 +33,7 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     # tomli is only installed on 3.10; mypy checks this branch (python_version = 3.10).
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    import tomli as tomllib
 
 if TYPE_CHECKING:
     from crisis_screen.screener import Screener

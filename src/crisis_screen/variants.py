@@ -13,7 +13,25 @@ from collections.abc import Iterable, Sequence
 
 # Function words are never inflected ("respond to crisis" -> "responded to crises").
 _FUNCTION_WORDS = frozenset(
-    "a an and as at by for from in into of on or the to with within".split()
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "within",
+    ]
 )
 _HYPHEN_BETWEEN_LETTERS = re.compile(r"(?<=[a-z])-(?=[a-z])")
 # Cap per term: a four-word lemma term has at most 4**4 forms; beyond that it is noise.
@@ -63,7 +81,9 @@ def inflections(phrase: str) -> list[str]:
         Distinct forms, the phrase itself first, at most ``_MAX_INFLECTED`` of them.
     """
     per_word = [word_forms(w) for w in phrase.split()]
-    out = [" ".join(combo) for combo in itertools.islice(itertools.product(*per_word), _MAX_INFLECTED)]
+    out = [
+        " ".join(combo) for combo in itertools.islice(itertools.product(*per_word), _MAX_INFLECTED)
+    ]
     return list(dict.fromkeys(out))
 
 
@@ -90,7 +110,9 @@ def hyphen_variants(phrase: str, *, all_gaps: bool = True) -> list[str]:
     if 2 <= len(words) <= 4 and all(w.isalpha() for w in words):
         if all_gaps:
             for seps in itertools.product((" ", "-"), repeat=len(words) - 1):
-                out.append(words[0] + "".join(sep + w for sep, w in zip(seps, words[1:])))
+                out.append(
+                    words[0] + "".join(sep + w for sep, w in zip(seps, words[1:], strict=True))
+                )
         else:
             out.append("-".join(words))
     return list(dict.fromkeys(out))
@@ -133,8 +155,10 @@ def expand(phrase: str, pairs: Sequence[tuple[str, str]], *, inflect: bool) -> d
         base_method = "exact" if base == phrase else "lemma"
         for spelled in spelling_variants(base, pairs):
             for variant in hyphen_variants(spelled, all_gaps=base == phrase):
-                method = base_method if variant == base else (
-                    "lemma" if base_method == "lemma" else "pattern"
+                method = (
+                    base_method
+                    if variant == base
+                    else ("lemma" if base_method == "lemma" else "pattern")
                 )
                 found.setdefault(variant, method)
     return found

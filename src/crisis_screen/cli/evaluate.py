@@ -10,7 +10,11 @@ from crisis_screen.cli.common import lexicon_option, threshold_option
 @click.command()
 @click.argument("labels", type=click.Path(exists=True, path_type=str))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
     help="text for people, json for scripts (one object).",
 )
 @click.option("--sweep", is_flag=True, help="Also report precision/recall at each threshold.")

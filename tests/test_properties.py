@@ -1,0 +1,90 @@
+"""Properties that must hold for any text (hypothesis)."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crisis_screen import Screener
+from crisis_screen.models import ScreenResult
+
+PHRASES = [
+    "Crisis Intervention Team (CIT) training",
+    "responded to mental health calls",
+    "no crisis intervention experience",
+    "crisis communications",
+    "Placed inmates on suicide watch",
+    "CIT-certified",
+    "Crisis Interventon",
+    "de-escalated customers",
+    "5150 holds",
+    "•",
+    "\t",
+    "café naïve — “quoted”",
+    "SKILLS",
+    "EXPERIENCE",
+    "Seeking CIT certification",
+]
+pieces = st.one_of(st.sampled_from(PHRASES), st.text(max_size=30))
+separators = st.sampled_from([" ", "\n", "\r\n", "\t", " - ", ", ", "\u2028", "\x0c"])
+resume_text = st.lists(st.tuples(pieces, separators), max_size=12).map(
+    lambda parts: "".join(p + s for p, s in parts)
+)
+
+SETTINGS = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@SETTINGS
+@given(text=resume_text)
+def test_offsets_slice_back_to_evidence_text(screener: Screener, text: str) -> None:
+    result = screener.screen_text(text)
+    lines = text.splitlines()
+    for e in result.evidence:
+        assert text[e.start : e.end] == e.text
+        assert lines[e.line_no - 1] == e.line
+        assert e.text in e.line
+
+
+@SETTINGS
+@given(text=resume_text)
+def test_score_and_confidence_bounds(screener: Screener, text: str) -> None:
+    result = screener.screen_text(text)
+    assert 0.0 <= result.score <= 100.0
+    assert result.flagged == (result.score >= result.threshold and result.score > 0)
+    for e in result.evidence:
+        assert 0.0 <= e.confidence <= 1.0
+        assert e.counted == (e.confidence >= 0.4)
+
+
+@SETTINGS
+@given(text=resume_text)
+def test_deterministic_and_json_round_trip(screener: Screener, text: str) -> None:
+    first = screener.screen_text(text, source="x")
+    second = screener.screen_text(text, source="x")
+    assert first == second
+    assert ScreenResult.model_validate_json(first.model_dump_json()) == first
+
+
+@SETTINGS
+@given(text=resume_text, extra=resume_text)
+def test_appending_a_new_line_never_changes_earlier_hits(
+    screener: Screener, text: str, extra: str
+) -> None:
+    before = screener.screen_text(text)
+    after = screener.screen_text(text + "\n" + extra)
+    n_lines = len(text.splitlines()) or 1
+    earlier = [e for e in after.evidence if e.line_no <= n_lines and e.end <= len(text)]
+    # The last line of `text` may be continued only if `text` ended without a newline and
+    # the appended text starts the same line; the "\n" we insert rules that out.
+    assert [e for e in before.evidence] == earlier[: len(before.evidence)]
+    assert len(earlier) == len(before.evidence)
+
+
+@SETTINGS
+@given(texts=st.lists(resume_text, max_size=6))
+def test_screen_many_matches_screen_text_in_order(screener: Screener, texts: list[str]) -> None:
+    many = list(screener.screen_many([(f"r{i}", t) for i, t in enumerate(texts)], batch_size=2))
+    single = [screener.screen_text(t, source=f"r{i}") for i, t in enumerate(texts)]
+    assert many == single
