@@ -13,6 +13,7 @@ substrings picks the candidate lines first; only those are tokenised.
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from collections import defaultdict
@@ -20,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import ahocorasick
 
 from crisis_screen.fuzzy import TypoCorrector
 from crisis_screen.lexicon import Lexicon
@@ -68,18 +68,30 @@ class Hit:
 def gate_form(text: str) -> str:
     """Return text as the gate sees it: lower case, hyphens as spaces (same length).
 
-    "crisis-intervention" and "crisis intervention" then hold the same anchors, so anchors
-    need not be listed in every hyphenation.
+    Used to check anchors against terms; the gate itself gets the same effect by holding every
+    hyphenation of each anchor, which saves a copy of every resume.
     """
     return text.lower().replace("-", " ")
+
+
+def _hyphenations(anchor: str) -> list[str]:
+    """Return an anchor with each of its spaces as a space or a hyphen (at most 16 forms)."""
+    parts = anchor.split(" ")
+    if len(parts) == 1 or len(parts) > 5:
+        return [anchor]
+    return [
+        parts[0] + "".join(sep + p for sep, p in zip(seps, parts[1:], strict=True))
+        for seps in itertools.product((" ", "-"), repeat=len(parts) - 1)
+    ]
 
 
 class LineGate:
     """Pick the lines that may hold a term, by anchor substrings, before any tokenising.
 
-    One Aho-Corasick pass over the lower-cased text finds both the anchors and the
-    abbreviations; an abbreviation then counts only where the original text has it in its
-    exact case as a whole word ("CIT", not "city" or "CERTIFICATIONS").
+    One Aho-Corasick pass (a DFA, from the Rust aho-corasick crate) over the lower-cased text
+    finds both the anchors and the abbreviations; an abbreviation then counts only where the
+    original text has it in its exact case as a whole word ("CIT", not "city" or
+    "CERTIFICATIONS").
     """
 
     def __init__(self, anchors: Sequence[str], abbreviations: Sequence[str]) -> None:
@@ -89,50 +101,51 @@ class LineGate:
             anchors: Lower-case substrings; every term variant contains one (checked at load).
             abbreviations: Case-sensitive abbreviations, checked against the original text.
         """
-        entries: dict[str, tuple[int, tuple[str, ...]]] = {}
-        for a in anchors:
-            a = gate_form(a)
-            entries[a] = (len(a), ())
+        import ahocorasick_rs
+
+        entries: dict[str, tuple[str, ...]] = {}
+        for anchor in anchors:
+            for form in _hyphenations(gate_form(anchor)):
+                entries[form] = ()
         for abbr in abbreviations:
             key = abbr.lower()
-            length, forms = entries.get(key, (len(key), ()))
-            if key in anchors:
+            if entries.get(key, None) == ():
                 continue  # already a plain anchor: any case passes
-            entries[key] = (length, (*forms, abbr))
-        self._automaton: ahocorasick.Automaton | None = None
-        if entries:
-            self._automaton = ahocorasick.Automaton()
-            for key, value in entries.items():
-                self._automaton.add_word(key, value)
-            self._automaton.make_automaton()
+            entries[key] = (*entries.get(key, ()), abbr)
+        self._patterns = list(entries)
+        self._forms = [entries[p] for p in self._patterns]
+        self._automaton = (
+            ahocorasick_rs.AhoCorasick(
+                self._patterns, implementation=ahocorasick_rs.Implementation.DFA
+            )
+            if self._patterns
+            else None
+        )
 
     def positions(self, text: str) -> list[int]:
-        """Return the offsets of anchor and abbreviation occurrences in ``text``.
+        """Return the end offsets of anchor and abbreviation occurrences in ``text``.
 
         Args:
             text: The document text.
         """
         if self._automaton is None:
             return []
-        found: list[int] = []
         lowered = text.lower()
         if len(lowered) != len(text):
             # Rare characters change length when lower-cased ("İ"); lower-case character by
             # character, keeping one character each, so offsets still index ``text``.
             lowered = "".join(ch.lower()[:1] or ch for ch in text)
-        lowered = gate_form(lowered)
+        found: list[int] = []
         n = len(text)
-        for end, (length, forms) in self._automaton.iter(lowered):
-            if not forms:
-                found.append(end)
-                continue
-            start = end - length + 1
-            if (
-                text[start : end + 1] in forms
+        forms = self._forms
+        for index, start, end in self._automaton.find_matches_as_indexes(lowered, overlapping=True):
+            wanted = forms[index]
+            if not wanted or (
+                text[start:end] in wanted
                 and (start == 0 or not text[start - 1].isalnum())
-                and (end + 1 >= n or not text[end + 1].isalnum())
+                and (end >= n or not text[end].isalnum())
             ):
-                found.append(end)
+                found.append(end - 1)
         return found
 
     def candidate_lines(self, text: str, line_starts: Sequence[int]) -> list[int]:

@@ -137,7 +137,7 @@ def judge(
             cue = cue_text[id(effect.match)]
             start, end = cue_offsets[id(effect.match)]
         adjustments.append(
-            Adjustment(
+            Adjustment.model_construct(
                 kind=kind, factor=factor, reason=reason, cue=cue, cue_start=start, cue_end=end
             )
         )
@@ -215,7 +215,7 @@ def aggregate(evidence: Sequence[Evidence], titles: set[str]) -> tuple[float, Su
         score = LIST_ONLY_CAP
     score = round(min(score, 100.0), 2)
     top = ranked[0]
-    summary = Summary(
+    summary = Summary.model_construct(
         counted_lines=len({e.line_no for e in counted}),
         concepts=tuple(e.concept for e in ranked),
         kinds=tuple(kinds),

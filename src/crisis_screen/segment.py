@@ -7,6 +7,7 @@ bullets and non-ASCII characters included).
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
@@ -52,18 +53,12 @@ def line_bounds(text: str) -> tuple[list[int], list[int]]:
     Returns:
         ``(starts, ends)``; a text ending in a line break has no empty last line.
     """
-    starts: list[int] = []
-    ends: list[int] = []
-    pos = 0
-    for chunk in text.splitlines(keepends=True):
-        starts.append(pos)
-        body = len(chunk.rstrip("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"))
-        # rstrip would also eat a second break char that is content of the next line only
-        # for "\n\r"-style pairs, which splitlines never puts in one chunk except "\r\n".
-        ends.append(pos + body)
-        pos += len(chunk)
-    if not starts:
-        starts, ends = [0], [0]
+    # Two C-level passes (with and without line breaks) instead of a Python loop per line.
+    with_breaks = text.splitlines(keepends=True)
+    if not with_breaks:
+        return [0], [0]
+    starts = [0, *itertools.accumulate(map(len, with_breaks[:-1]))]
+    ends = [s + n for s, n in zip(starts, map(len, text.splitlines()), strict=True)]
     return starts, ends
 
 
@@ -82,6 +77,10 @@ def heading_section(line: str, headings: Mapping[str, Section]) -> Section | Non
     """
     if len(line) > _MAX_HEADING_CHARS:
         return None
+    # Fast path: most headings are the bare words, maybe with a colon.
+    found = headings.get(line.strip().rstrip(":").lower())
+    if found is not None:
+        return found
     key = _SPACES.sub(" ", _HEADING_TRIM.sub("", line.strip())).lower()
     return headings.get(key) if key else None
 
@@ -98,36 +97,6 @@ def heading_table(sections: Mapping[str, Sequence[str]]) -> dict[str, Section]:
 # Line breaks other than "\n" and "\r\n": regex "^"/"$" do not see them.
 
 
-class HeadingFinder:
-    """Find the section headings of a text (a short line that is one of the known headings)."""
-
-    def __init__(self, headings: Mapping[str, Section]) -> None:
-        """Keep the heading table.
-
-        Args:
-            headings: Heading table from :func:`heading_table`.
-        """
-        self.headings = dict(headings)
-
-    def find(
-        self, text: str, starts: Sequence[int], ends: Sequence[int]
-    ) -> list[tuple[int, Section]]:
-        """Return ``(line index, section)`` of every heading line, in order."""
-        out: list[tuple[int, Section]] = []
-        headings = self.headings
-        for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
-            if b - a > _MAX_HEADING_CHARS or a == b:
-                continue
-            line = text[a:b]
-            # Fast path: most headings are the bare word, maybe with a colon.
-            found = headings.get(line.strip().rstrip(":").lower())
-            if found is None:
-                found = heading_section(line, headings)
-            if found is not None:
-                out.append((i, found))
-        return out
-
-
 class Layout:
     """Lines and sections of one document, computed once; Line objects made on demand.
 
@@ -138,7 +107,7 @@ class Layout:
     def __init__(
         self,
         text: str,
-        headings: HeadingFinder,
+        headings: Mapping[str, Section],
         *,
         known_sections: Sequence[SectionSpan] = (),
         page_starts: Sequence[int] = (),
@@ -147,16 +116,16 @@ class Layout:
 
         Args:
             text: The document text.
-            headings: The heading finder of the lexicon.
+            headings: Heading table from :func:`heading_table`.
             known_sections: Sections the reader knows (structured formats); they take
                 precedence over detected headings.
             page_starts: Offsets where pages start, for paged formats.
         """
         self.starts, self.ends = line_bounds(text)
         self._text = text
-        self._finder = headings
-        self._heading_lines: list[int] | None = None
-        self._heading_sections: list[Section] = []
+        self._headings = headings
+        # line index -> section, filled by _section_of as lines are asked for
+        self._sections_seen: dict[int, Section] = {}
         self._known = sorted(known_sections, key=lambda k: k.start)
         self._known_starts = [k.start for k in self._known]
         self._page_starts = list(page_starts)
@@ -168,19 +137,33 @@ class Layout:
     def line(self, i: int) -> Line:
         """Return line ``i`` (0-based index) with its section and page."""
         start = self.starts[i]
-        if self._heading_lines is None:
-            # Headings are found on first use: resumes with no candidate line never need them.
-            found = self._finder.find(self._text, self.starts, self.ends)
-            self._heading_lines = [n for n, _ in found]
-            self._heading_sections = [sec for _, sec in found]
-        k = bisect_right(self._heading_lines, i) - 1
-        section: Section = self._heading_sections[k] if k >= 0 else "unknown"
+        section = self._section_of(i)
         if self._known:
             j = bisect_right(self._known_starts, start) - 1
             if j >= 0 and start < self._known[j].end:
                 section = self._known[j].section
         page = bisect_right(self._page_starts, start) if self._page_starts else None
         return Line(no=i + 1, start=start, end=self.ends[i], section=section, page=page or None)
+
+    def _section_of(self, i: int) -> Section:
+        """Return the section of line ``i``: that of the nearest heading at or above it.
+
+        Only the lines between ``i`` and that heading are examined (a few, usually), and every
+        line examined is remembered, so asking for several lines costs one upward scan.
+        """
+        seen = self._sections_seen
+        j = i
+        while j >= 0 and j not in seen:
+            a, b = self.starts[j], self.ends[j]
+            found = heading_section(self._text[a:b], self._headings) if b > a else None
+            if found is not None:
+                seen[j] = found
+                break
+            j -= 1
+        section: Section = seen.get(j, "unknown") if j >= 0 else "unknown"
+        for k in range(j + 1, i + 1):
+            seen[k] = section
+        return seen[i] if i in seen else section
 
     def lines(self) -> list[Line]:
         """Return every line."""
@@ -205,9 +188,7 @@ def segment(
     Returns:
         The lines in order.
     """
-    layout = Layout(
-        text, HeadingFinder(headings), known_sections=known_sections, page_starts=page_starts
-    )
+    layout = Layout(text, headings, known_sections=known_sections, page_starts=page_starts)
     return layout.lines()
 
 
