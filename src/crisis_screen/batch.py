@@ -18,8 +18,10 @@ Nothing here logs or raises with resume text (personal data): only paths, hashes
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fnmatch
+import gc
 import hashlib
 import json
 import math
@@ -590,6 +592,11 @@ def _init_worker(config: ScreenerConfig, limits: ExtractionLimits | None) -> Non
     _watch_parent()
     _WORKER_SCREENER = config.build()
     _WORKER_LIMITS = limits
+    # The screener lives as long as the worker: keep the collector from re-scanning it.
+    gc.freeze()
+    # Tearing down an interpreter holding spaCy takes a few hundred milliseconds, which the
+    # main process waits for at the end of every run; results are already sent, so skip it.
+    atexit.register(os._exit, 0)
 
 
 def _watch_parent() -> None:

@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-
 from crisis_screen.fuzzy import TypoCorrector
 from crisis_screen.lexicon import Lexicon
 from crisis_screen.models import MatchMethod
@@ -109,7 +108,7 @@ class LineGate:
                 entries[form] = ()
         for abbr in abbreviations:
             key = abbr.lower()
-            if entries.get(key, None) == ():
+            if entries.get(key) == ():
                 continue  # already a plain anchor: any case passes
             entries[key] = (*entries.get(key, ()), abbr)
         self._patterns = list(entries)

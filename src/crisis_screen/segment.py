@@ -163,7 +163,7 @@ class Layout:
         section: Section = seen.get(j, "unknown") if j >= 0 else "unknown"
         for k in range(j + 1, i + 1):
             seen[k] = section
-        return seen[i] if i in seen else section
+        return seen.get(i, section)
 
     def lines(self) -> list[Line]:
         """Return every line."""
