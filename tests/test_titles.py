@@ -103,8 +103,9 @@ def test_voided_title_explains_why() -> None:
     assert "out-of-domain" in m.reason
 
 
-def test_related_concepts() -> None:
-    assert "crisis_negotiation" in normalize_title("Crisis Negotiator").related_concepts
+def test_crisis_negotiator_is_a_skill_title() -> None:
+    m = normalize_title("Crisis Negotiator")
+    assert m.is_skill_title and m.concept == "title_mental_health_response"
 
 
 def test_empty_title() -> None:

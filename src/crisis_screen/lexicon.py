@@ -15,11 +15,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crisis_screen.errors import LexiconError
+from crisis_screen.models import Section
 from crisis_screen.variants import expand
 
 if sys.version_info >= (3, 11):
@@ -260,18 +261,30 @@ def lexicon_files(path: str | Path) -> list[Path]:
     return [p]
 
 
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML data file (lexicon, question bank, titles).
+
+    Raises:
+        LexiconError: Naming the file and why it cannot be read or parsed.
+    """
+    p = Path(path)
+    try:
+        data: dict[str, Any] = tomllib.loads(p.read_text(encoding="utf-8"))
+        return data
+    except FileNotFoundError:
+        raise LexiconError([f"{p}: file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LexiconError([f"{p}: cannot read: {exc}"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LexiconError([f"{p}: invalid TOML: {exc}"]) from None
+
+
 def read_lexicon_file(path: Path, problems: list[str]) -> LexiconFile | None:
     """Parse and schema-validate one file, appending problems instead of raising."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        problems.append(f"{path}: file not found")
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"{path}: cannot read: {exc}")
-        return None
-    except tomllib.TOMLDecodeError as exc:
-        problems.append(f"{path}: invalid TOML: {exc}")
+        data = read_toml(path)
+    except LexiconError as exc:
+        problems.extend(exc.problems)
         return None
     try:
         return LexiconFile.model_validate(data)
@@ -430,15 +443,8 @@ def _merge(
     )
 
 
-_SECTION_NAMES = (
-    "summary",
-    "experience",
-    "skills",
-    "certifications",
-    "education",
-    "training",
-    "other",
-)
+# Sections a lexicon may name headings for ("unknown" is what no heading gives).
+_SECTION_NAMES = tuple(s for s in get_args(Section) if s != "unknown")
 
 
 def _cross_check(lex: Lexicon, problems: list[str]) -> None:

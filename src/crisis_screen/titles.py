@@ -19,7 +19,6 @@ Example:
 from __future__ import annotations
 
 import re
-import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -27,13 +26,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crisis_screen.errors import LexiconError
-from crisis_screen.lexicon import default_lexicon_dir
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    # tomli is only installed on 3.10; mypy checks this branch (python_version = 3.10).
-    import tomli as tomllib
+from crisis_screen.lexicon import default_lexicon_dir, read_toml
 
 if TYPE_CHECKING:
     from crisis_screen.screener import Screener
@@ -107,14 +100,7 @@ def load_titles_file(path: str | Path) -> TitlesFile:
         LexiconError: With every problem found, each naming the file and the entry.
     """
     p = Path(path)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LexiconError([f"{p}: file not found"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LexiconError([f"{p}: cannot read: {exc}"]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise LexiconError([f"{p}: invalid TOML: {exc}"]) from None
+    raw = read_toml(p)
     problems: list[str] = []
     try:
         data = TitlesFile.model_validate(raw)

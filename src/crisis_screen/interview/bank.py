@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 import string
-import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -41,14 +40,9 @@ from crisis_screen.lexicon import (
     TermGroup,
     compile_lexicon,
     default_lexicon_dir,
+    read_toml,
 )
 from crisis_screen.variants import expand
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    # tomli is only installed on 3.10; mypy checks this branch (python_version = 3.10).
-    import tomli as tomllib
 
 if TYPE_CHECKING:
     from crisis_screen.screener import Screener
@@ -221,15 +215,7 @@ class QuestionBank:
             LexiconError: With every problem found, each naming the file and the entry.
         """
         p = Path(path)
-        try:
-            raw = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise LexiconError([f"{p}: file not found"]) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise LexiconError([f"{p}: cannot read: {exc}"]) from None
-        except tomllib.TOMLDecodeError as exc:
-            raise LexiconError([f"{p}: invalid TOML: {exc}"]) from None
-        return cls.from_data(raw, p)
+        return cls.from_data(read_toml(p), p)
 
     @classmethod
     def from_data(cls, raw: Mapping[str, Any], path: str | Path = "<bank>") -> QuestionBank:
