@@ -145,6 +145,10 @@ class LexiconFile(_Strict):
     cues: list[Cue] = Field(default_factory=list)
     terminators: dict[str, list[str]] = Field(default_factory=dict)
     sections: dict[str, list[str]] = Field(default_factory=dict)
+    section_support: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Section -> support categories a line in that section satisfies.",
+    )
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,7 @@ class Lexicon:
         cues: All context cues.
         terminators: Terminator tokens per cue category.
         sections: Section headings per section name.
+        section_support: Support categories satisfied by a line's section.
         anchors: Lower-case gate anchors.
         spelling_pairs: Spelling pairs.
         version: ``skill@version`` of each file, joined by ``+``.
@@ -192,6 +197,7 @@ class Lexicon:
     cues: tuple[Cue, ...]
     terminators: dict[str, frozenset[str]]
     sections: dict[str, tuple[str, ...]]
+    section_support: dict[str, frozenset[str]]
     anchors: tuple[str, ...]
     spelling_pairs: tuple[tuple[str, str], ...]
     version: str
@@ -384,6 +390,7 @@ def _merge(
     cues: list[Cue] = []
     terminators: dict[str, set[str]] = {}
     sections: dict[str, list[str]] = {}
+    section_support: dict[str, set[str]] = {}
     anchors: list[str] = []
     pairs: list[tuple[str, str]] = []
     versions: list[str] = []
@@ -427,6 +434,8 @@ def _merge(
             terminators.setdefault(cat, set()).update(w.lower() for w in words)
         for name, heads in f.sections.items():
             sections.setdefault(name, []).extend(h.lower() for h in heads)
+        for name, cats in f.section_support.items():
+            section_support.setdefault(name, set()).update(cats)
         if f.gate is not None:
             anchors.extend(a.lower() for a in f.gate.anchors)
         pairs.extend(f.spelling.pairs)
@@ -436,6 +445,7 @@ def _merge(
         cues=tuple(cues),
         terminators={k: frozenset(v) for k, v in terminators.items()},
         sections={k: tuple(dict.fromkeys(v)) for k, v in sections.items()},
+        section_support={k: frozenset(v) for k, v in section_support.items()},
         anchors=tuple(dict.fromkeys(anchors)),
         spelling_pairs=tuple(dict.fromkeys(pairs)),
         version="+".join(versions),
@@ -464,6 +474,11 @@ def _cross_check(lex: Lexicon, problems: list[str]) -> None:
             if cid not in lex.concepts:
                 problems.append(f"{where}: applies_to names unknown concept {cid!r}")
         _check_patterns(cue.patterns, where, problems)
+    for name, cats in lex.section_support.items():
+        if name not in _SECTION_NAMES:
+            problems.append(f"section_support: unknown section {name!r}")
+        for cat in sorted(set(cats) - support):
+            problems.append(f"section_support.{name}: unknown support category {cat!r}")
     for name in lex.sections:
         if name not in _SECTION_NAMES:
             problems.append(

@@ -102,6 +102,7 @@ def judge(
     requires: Sequence[str],
     effects: Sequence[Effect],
     section: Section,
+    section_support: frozenset[str],
     list_line: bool,
     cue_text: dict[int, str],
     cue_offsets: dict[int, tuple[int, int]],
@@ -117,6 +118,7 @@ def judge(
         requires: Support categories the term group needs (any one).
         effects: Cues that affect the hit.
         section: The line's section.
+        section_support: Support categories the line's section satisfies.
         list_line: Whether the line is a keyword list.
         cue_text: Text of each cue match, by ``id(effect.match)``.
         cue_offsets: Document offsets of each cue match, by ``id(effect.match)``.
@@ -148,7 +150,10 @@ def judge(
         add("list_line", LIST_FACTOR, "in a keyword list, not a described activity", None)
     if requires:
         support = next((e for e in effects if e.category in requires), None)
-        if support is None:
+        by_section = sorted(section_support.intersection(requires))
+        if support is None and by_section:
+            add("supported", 1.0, f"supported by the {section} section ({by_section[0]})", None)
+        elif support is None:
             wanted = ", ".join(requires)
             add("unsupported", 0.0, f"ambiguous term without a supporting cue ({wanted})", None)
         else:

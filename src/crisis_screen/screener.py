@@ -319,6 +319,7 @@ class Screener:
             requires=group.requires,
             effects=self.cues.effects(doc, hit, cues),
             section=line.section,
+            section_support=self.lexicon.section_support.get(line.section, frozenset()),
             list_line=list_line,
             cue_text=cue_text,
             cue_offsets=cue_offsets,
