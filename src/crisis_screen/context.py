@@ -9,7 +9,7 @@ adds an adjustment with the cue and the reason.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -49,6 +49,15 @@ class Effect:
     match: CueMatch
 
 
+def _terminator_table(words: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Split terminators into single tokens and (space-padded) multi-word phrases."""
+    lowered = [w.lower() for w in words]
+    return (
+        frozenset(w for w in lowered if " " not in w),
+        tuple(f" {w} " for w in lowered if " " in w),
+    )
+
+
 class CueFinder:
     """Find every cue of a lexicon on a line doc (built once per pipeline)."""
 
@@ -77,11 +86,12 @@ class CueFinder:
                 self._patterns.add(key, pattern)
         self._phrase_matchers = [m for m in (self._literals, self._exact) if len(m)]
         self._terminators = {
-            cat: (
-                frozenset(w for w in words if " " not in w),
-                tuple(f" {w} " for w in words if " " in w),
-            )
-            for cat, words in lexicon.terminators.items()
+            cat: _terminator_table(words) for cat, words in lexicon.terminators.items()
+        }
+        self._cue_terminators = {
+            cue.id: _terminator_table(cue.terminators)
+            for cue in lexicon.cues
+            if cue.terminators is not None
         }
 
     def find(self, doc: Doc, words: frozenset[str] | None = None) -> list[CueMatch]:
@@ -111,9 +121,13 @@ class CueFinder:
             and not any(p.start <= m.start and m.end <= p.end for p in pseudo)
         ]
 
-    def terminated(self, doc: Doc, category: str, start: int, end: int) -> bool:
-        """Return True when a terminator of ``category`` stands in tokens ``[start, end)``."""
-        words, phrases = self._terminators.get(category, (frozenset(), ()))
+    def terminated(self, doc: Doc, cue: Cue, start: int, end: int) -> bool:
+        """Return True when a terminator of ``cue`` stands in tokens ``[start, end)``.
+
+        A cue's own ``terminators`` replace those of its category.
+        """
+        table = self._cue_terminators.get(cue.id) or self._terminators.get(cue.category)
+        words, phrases = table or (frozenset(), ())
         if start >= end:
             return False
         gap = doc[start:end]
@@ -161,5 +175,5 @@ class CueFinder:
         if cue.scope is not None and gap_end - gap_start > cue.scope:
             return False
         if cue.category in VOIDING_CATEGORIES:
-            return not self.terminated(doc, cue.category, gap_start, gap_end)
+            return not self.terminated(doc, cue, gap_start, gap_end)
         return True

@@ -124,6 +124,10 @@ class Cue(_Strict):
     applies_to: list[str] | None = Field(
         default=None, description="Concept ids the cue affects; none = all."
     )
+    terminators: list[str] | None = Field(
+        default=None,
+        description="Terminators of this cue, replacing those of its category when given.",
+    )
 
 
 class OverlaySpec(_Strict):
