@@ -4,11 +4,12 @@ Every number that shapes a score lives here, under one version (``SCORING_VERSIO
 result reports. Each change to a hit's confidence is recorded as an
 :class:`~crisis_screen.models.Adjustment` at the place it is made.
 
-Resume score: the best counted confidence per concept, strongest first, combined as
-``1 - prod(1 - c_i * DECAY**i)``, so one strong mention already clears the default threshold,
-more distinct concepts add less and less, and repeating a keyword adds nothing (only the best
-mention of a concept counts). Evidence kinds (credential, volume, ...) add a small bonus.
-A resume whose only evidence is in keyword lists is capped below experience-backed resumes.
+Resume score: the best counted confidence per concept, combined as
+``1 - prod(1 - STEP * c_i)``: each distinct concept closes part of the remaining gap, so a
+single mention scores about half (and already clears the default threshold), several distinct
+concepts approach 100, and repeating a keyword adds nothing (only a concept's best mention
+counts). Each evidence kind (credential, volume, ...) closes a further tenth of the gap. A
+resume whose only evidence is in keyword lists is capped below experience-backed resumes.
 """
 
 from __future__ import annotations
@@ -45,15 +46,14 @@ SECTION_FACTOR: dict[Section, float] = {"skills": 0.75, "education": 0.85}
 LIST_FACTOR = 0.8
 #: Evidence at or above this confidence counts (a line with counted evidence shows the skill).
 COUNT_MIN = 0.4
-#: Default resume threshold: one counted piece of evidence flags a resume.
-DEFAULT_THRESHOLD = 40.0
-#: Weight of the i-th strongest concept is DECAY**i.
-DECAY = 0.5
-#: Points per distinct evidence kind beyond a mention, and their cap.
-KIND_POINTS = 3.0
-KIND_POINTS_MAX = 12.0
+#: Share of the remaining gap to 100 that one concept closes, times its confidence.
+STEP = 0.5
+#: Default resume threshold: one counted piece of evidence (COUNT_MIN * STEP * 100) flags.
+DEFAULT_THRESHOLD = 20.0
+#: Share of the remaining gap each distinct evidence kind (credential, volume, ...) closes.
+KIND_STEP = 0.1
 #: Highest score for a resume whose only counted evidence sits in keyword lists.
-LIST_ONLY_CAP = 70.0
+LIST_ONLY_CAP = 50.0
 
 _VOID_REASON: dict[str, str] = {
     "negated": "negated by {cue!r}",
@@ -204,16 +204,18 @@ def aggregate(evidence: Sequence[Evidence], titles: set[str]) -> tuple[float, Su
     ranked = sorted(best.values(), key=lambda e: (-e.confidence, e.concept))
     remaining = 1.0
     parts: dict[str, float] = {}
-    for i, e in enumerate(ranked):
-        gain = e.confidence * DECAY**i
+    for e in ranked:
+        gain = e.confidence * STEP
         parts[e.concept] = round(100.0 * remaining * gain, 2)
         remaining *= 1.0 - gain
-    score = 100.0 * (1.0 - remaining)
     kinds = sorted({k for e in counted for k in e.kinds if k != "mention"}, key=_KIND_ORDER.index)
-    bonus = min(KIND_POINTS * len(kinds), KIND_POINTS_MAX)
-    if bonus:
-        parts["evidence_kinds"] = bonus
-    score += bonus
+    if kinds:
+        # Like concepts, each kind closes part of the remaining gap: depth is rewarded without
+        # piling every strong resume up at exactly 100.
+        kind_factor = (1.0 - KIND_STEP) ** len(kinds)
+        parts["evidence_kinds"] = round(100.0 * remaining * (1.0 - kind_factor), 2)
+        remaining *= kind_factor
+    score = 100.0 * (1.0 - remaining)
     list_only = all(any(a.kind in ("section", "list_line") for a in e.adjustments) for e in counted)
     if list_only and score > LIST_ONLY_CAP:
         parts["list_only_cap"] = round(LIST_ONLY_CAP - score, 2)

@@ -10,7 +10,7 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Mirrors crisis_screen.scoring.DEFAULT_THRESHOLD without importing the scoring module.
-DEFAULT_THRESHOLD = 40.0
+DEFAULT_THRESHOLD = 20.0
 
 
 def threshold_option(func: F) -> F:
