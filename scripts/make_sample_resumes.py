@@ -1,6 +1,6 @@
 """Regenerate the binary sample resumes (PDF, DOCX) from their text sources.
 
-Sources live in ``sample_resumes/src/<name>.txt`` with a tiny markup: the first lines are
+Sources live in ``scripts/sample_sources/<name>.txt`` with a tiny markup: the first lines are
 the name and contact block, ``## HEADING`` starts a section, ``- `` starts a bullet, and a
 line matching ``Title, Employer | dates`` is a job line. Output is deterministic (fixed
 creation dates and zip timestamps), so re-running the script does not dirty git.
@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "sample_resumes" / "src"
+SRC = ROOT / "scripts" / "sample_sources"
 
 #: Which format each source is rendered to.
 OUTPUTS: dict[str, str] = {

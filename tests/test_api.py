@@ -196,3 +196,25 @@ def test_cli_help_lists_every_command_without_importing_them() -> None:
     for name in ("scan", "explain", "evaluate", "lexicon", "schema", "interview", "title"):
         assert name in out.stdout
     assert out.stdout.strip().endswith("False False")
+
+
+def test_screen_paths_yields_records_in_order_with_error_records(
+    screener: Screener, tmp_path: Path
+) -> None:
+    (tmp_path / "a.txt").write_text("EXPERIENCE\nResponded to mental health calls\n")
+    (tmp_path / "b.txt").write_text("")
+    (tmp_path / "c.txt").write_text("Accountant\n")
+    records = list(screener.screen_paths([tmp_path]))
+    assert [Path(r.source).name for r in records] == ["a.txt", "b.txt", "c.txt"]
+    assert [r.status for r in records] == ["ok", "error", "ok"]
+    assert records[0].flagged and not records[2].flagged
+    assert records[1].error_type == "EmptyDocumentError"
+
+
+def test_screen_paths_in_two_processes_matches_one(screener: Screener, tmp_path: Path) -> None:
+    for i in range(6):
+        text = "CIT certified officer\n" if i % 2 else "Warehouse lead\n"
+        (tmp_path / f"r{i}.txt").write_text(text)
+    one = [(r.source, r.score) for r in screener.screen_paths([tmp_path])]
+    two = [(r.source, r.score) for r in screener.screen_paths([tmp_path], n_process=2)]
+    assert one == two

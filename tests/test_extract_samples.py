@@ -1,4 +1,4 @@
-"""The shipped sample resumes are readable and look the way sample_resumes/README.md says."""
+"""The shipped sample resumes (described in scripts/sample_sources/README.md) read and rank."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ EXPECTED = {
 
 def test_every_sample_is_listed() -> None:
     found = {p.name for p in SAMPLES.iterdir() if p.is_file() and is_candidate_file(p)}
-    assert found - {"README.md"} == set(EXPECTED)
+    assert found == set(EXPECTED)
 
 
 @pytest.mark.parametrize(("name", "fmt", "snippet"), [(n, f, s) for n, (f, s) in EXPECTED.items()])
@@ -42,3 +42,28 @@ def test_sample_reads(name: str, fmt: str, snippet: str) -> None:
     lines = [line for line in doc.text.splitlines() if snippet in line]
     assert len(lines) == 1, "the snippet's bullet should be on exactly one line"
     assert "Example" in doc.text
+
+
+POSITIVE_SAMPLES = {
+    "campus_police_mhfa.html",
+    "cit_trainer_sergeant.pdf",
+    "coresponder_clinician.json",
+    "corrections_suicide_watch.pdf",
+    "crisis_line_counsellor.md",
+    "dispatcher_911.txt",
+    "police_officer_cit.pdf",
+    "sheriff_deputy_coresponder.docx",
+}
+
+
+def test_samples_rank_every_positive_above_every_hard_negative() -> None:
+    from crisis_screen import Screener
+
+    screener = Screener.default()
+    scores = {p.name: screener.screen_file(p) for p in SAMPLES.iterdir() if p.is_file()}
+    assert set(scores) == set(EXPECTED)
+    flagged = {name for name, r in scores.items() if r.flagged}
+    assert flagged == POSITIVE_SAMPLES
+    lowest_positive = min(scores[n].score for n in POSITIVE_SAMPLES)
+    highest_negative = max(r.score for n, r in scores.items() if n not in POSITIVE_SAMPLES)
+    assert lowest_positive > highest_negative

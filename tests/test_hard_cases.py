@@ -14,7 +14,10 @@ CASES = {
     "positive_without_the_usual_words": [
         ("Conducted suicide watch checks every 15 minutes on the mental health tier", True),
         ("Initiated 5150 evaluations for gravely disabled subjects", True),
-        ("Placed two residents on involuntary psychiatric holds after they threatened suicide", True),
+        (
+            "Placed two residents on involuntary psychiatric holds after they threatened suicide",
+            True,
+        ),
         ("Talked a suicidal man off a bridge during a three-hour standoff", True),
         ("Transported individuals for emergency psychiatric evaluation", True),
         ("Assessed callers for suicide risk and safety-planned with them", True),
@@ -35,7 +38,10 @@ CASES = {
         ("Wrote the corporate crisis management plan for product recalls", False),
         ("Restructured loans during the 2008 financial crisis", False),
         ("Led the cyber incident response team through a ransomware outage", False),
-        ("Coordinated crisis response for a warehouse evacuation and supply chain disruption", False),
+        (
+            "Coordinated crisis response for a warehouse evacuation and supply chain disruption",
+            False,
+        ),
     ],
     "de_escalation": [
         ("De-escalated irate customers at the service desk", False),

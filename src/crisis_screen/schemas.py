@@ -13,11 +13,12 @@ from typing import Any
 SCHEMA_FILES = {
     "result": "screen_result.schema.json",
     "lexicon": "lexicon.schema.json",
+    "record": "output_record.schema.json",
 }
 
 
 def schema(name: str) -> dict[str, Any]:
-    """Return the JSON Schema called ``name`` (``result`` or ``lexicon``)."""
+    """Return the JSON Schema called ``name`` (``result``, ``lexicon`` or ``record``)."""
     if name == "result":
         from crisis_screen.models import ScreenResult
 
@@ -28,6 +29,10 @@ def schema(name: str) -> dict[str, Any]:
         from crisis_screen.lexicon import lexicon_json_schema
 
         return lexicon_json_schema()
+    if name == "record":
+        from crisis_screen.batch import record_json_schema
+
+        return record_json_schema()
     raise ValueError(f"unknown schema {name!r} (known: {', '.join(SCHEMA_FILES)})")
 
 

@@ -39,9 +39,9 @@ def lexicon_schema() -> None:
 
 
 @click.command()
-@click.argument("what", type=click.Choice(["result", "lexicon"]))
+@click.argument("what", type=click.Choice(["result", "lexicon", "record"]))
 def schema(what: str) -> None:
-    """Print the JSON Schema of a screening result or of the lexicon format."""
+    """Print the JSON Schema of a screening result, a scan output record or the lexicon."""
     from crisis_screen.schemas import dump_schema
 
     click.echo(dump_schema(what), nl=False)
