@@ -435,7 +435,7 @@ class _HashedError(Exception):
         self.sha256 = sha256
 
 
-def _ms(seconds: float) -> float:
+def elapsed_ms(seconds: float) -> float:
     return round(seconds * 1000.0, 3)
 
 
@@ -443,7 +443,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split()) or "no reason given"
 
 
-def _evidence_line_starts(text: str, evidence: Sequence[Evidence]) -> tuple[int, ...]:
+def evidence_line_starts(text: str, evidence: Sequence[Evidence]) -> tuple[int, ...]:
     """Offsets of each evidence line in ``text``.
 
     The screener numbers lines as ``str.splitlines`` does; the offsets are computed here
@@ -495,17 +495,17 @@ def screen_file_record(
         data, sha = _read_file(source, limits)
         document = read_bytes(data, filename=source, limits=limits)
     except _HashedError as wrapped:
-        return _error_record(source, wrapped.sha256, wrapped.error, t0, None, versions)
+        return error_record(source, wrapped.sha256, wrapped.error, t0, None, versions)
     except ExtractionError as exc:
-        return _error_record(source, sha, exc, t0, None, versions)
+        return error_record(source, sha, exc, t0, None, versions)
     except Exception as exc:  # read_bytes promises ExtractionError only; be safe anyway
-        return _error_record(source, sha, exc, t0, None, versions)
+        return error_record(source, sha, exc, t0, None, versions)
     t1 = time.perf_counter()
     try:
         result = screener.screen_document(document)
-        line_starts = _evidence_line_starts(document.text, result.evidence)
+        line_starts = evidence_line_starts(document.text, result.evidence)
     except Exception as exc:
-        return _error_record(source, sha, exc, t0, t1, versions)
+        return error_record(source, sha, exc, t0, t1, versions)
     t2 = time.perf_counter()
     return ScanRecord(
         source=source,
@@ -518,12 +518,12 @@ def screen_file_record(
         evidence=result.evidence,
         line_starts=line_starts,
         summary=result.summary,
-        timings=Timings(read_ms=_ms(t1 - t0), screen_ms=_ms(t2 - t1)),
+        timings=Timings(read_ms=elapsed_ms(t1 - t0), screen_ms=elapsed_ms(t2 - t1)),
         versions=result.versions,
     )
 
 
-def _error_record(
+def error_record(
     source: str,
     sha: str | None,
     exc: BaseException,
@@ -531,6 +531,11 @@ def _error_record(
     t1: float | None,
     versions: Versions,
 ) -> ScanRecord:
+    """Build the error record of a file that could not be screened.
+
+    The reason is the exception's one-line reason (never resume text); an unexpected exception
+    is reported by its type only. Used by the local pool and :mod:`crisis_screen.distributed`.
+    """
     now = time.perf_counter()
     if isinstance(exc, ExtractionError):
         reason = _one_line(exc.reason)
@@ -548,8 +553,8 @@ def _error_record(
         error_type=type(exc).__name__,
         error=reason,
         timings=Timings(
-            read_ms=_ms((t1 if t1 is not None else now) - t0),
-            screen_ms=_ms(now - t1) if t1 is not None else 0.0,
+            read_ms=elapsed_ms((t1 if t1 is not None else now) - t0),
+            screen_ms=elapsed_ms(now - t1) if t1 is not None else 0.0,
         ),
         versions=versions,
     )

@@ -230,6 +230,13 @@ def _warn(progress: Any, quiet: bool, message: str) -> None:
     type=click.IntRange(min=1),
     help="Worker processes (default: the CPU cores available, fewer for small batches).",
 )
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Screen on a Dask cluster: its scheduler address (tcp://host:8786), or 'local' for "
+    "a local cluster of --jobs processes. Needs crisis_screen[dask] here and on the workers, "
+    "which must see PATHS at the same paths.",
+)
 @click.option("--include", multiple=True, help="Glob of files to screen inside folders.")
 @click.option("--exclude", multiple=True, help="Glob of files/folders to skip inside folders.")
 @click.option(
@@ -254,6 +261,7 @@ def scan(
     min_score: float | None,
     lexicon: tuple[str, ...],
     jobs: int | None,
+    scheduler: str | None,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
     follow_symlinks: bool,
@@ -287,7 +295,8 @@ def scan(
         with _stop_on_signals():
             _scan(
                 paths, fmt, output, evidence_csv, manifest, threshold, top, min_score,
-                lexicon, jobs, include, exclude, follow_symlinks, resume, fail_fast, quiet,
+                lexicon, jobs, scheduler, include, exclude, follow_symlinks, resume, fail_fast,
+                quiet,
             )  # fmt: skip
     except _Interrupted as exc:
         # Stopped before screening began (or while finishing): nothing half-written remains.
@@ -306,6 +315,7 @@ def _scan(
     min_score: float | None,
     lexicon: tuple[str, ...],
     jobs: int | None,
+    scheduler: str | None,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
     follow_symlinks: bool,
@@ -343,7 +353,10 @@ def _scan(
     # batch is screened in this process unless --jobs asks otherwise.
     n_process = jobs or max(1, min(batch.default_jobs(), len(todo) // _FILES_PER_DEFAULT_JOB))
     screener: Screener | None = None
-    if todo and (n_process == 1 or len(todo) == 1):
+    if scheduler is not None:
+        # The cluster's workers screen; a "local" cluster gets --jobs or every core.
+        n_process = jobs or batch.default_jobs()
+    if todo and scheduler is None and (n_process == 1 or len(todo) == 1):
         screener = _build_screener(config)
     elif lexicon:
         _check_lexicon(lexicon)
@@ -360,6 +373,7 @@ def _scan(
         "min_score": min_score,
         "lexicon": list(lexicon),
         "jobs": n_process,
+        "scheduler": scheduler,
         "include": list(include),
         "exclude": list(exclude),
         "follow_symlinks": follow_symlinks,
@@ -370,6 +384,9 @@ def _scan(
     stopped_early = False
     progress = _progress(sys.stderr.isatty() and not quiet and bool(todo), len(todo))
     with ExitStack() as stack:
+        # Connect before any output is opened: an unreachable cluster is a usage error that
+        # must leave an existing output file untouched.
+        client = _dask_client(stack, scheduler, n_process) if scheduler and todo else None
         jsonl_out: IO[str] | None = None
         if fmt == "jsonl" and top is None:
             if output is not None:
@@ -392,7 +409,14 @@ def _scan(
         if progress is not None:
             stack.enter_context(progress)
         try:
-            lines = batch.scan_lines(todo, config=config, screener=screener, n_process=n_process)
+            if client is not None:
+                from crisis_screen import distributed
+
+                lines = distributed.scan_lines(todo, client, config=config)
+            else:
+                lines = batch.scan_lines(
+                    todo, config=config, screener=screener, n_process=n_process
+                )
             stack.callback(_close, lines)
             for line in lines:
                 counts.screened += 1
@@ -446,6 +470,20 @@ def _scan(
             err=True,
         )
     sys.exit(EXIT_FAILURES if counts.error else EXIT_OK)
+
+
+def _dask_client(stack: ExitStack, scheduler: str, n_process: int) -> Any:
+    """Connect to the Dask scheduler (or start a local cluster) for the rest of the run."""
+    try:
+        from crisis_screen import distributed
+    except ImportError as exc:
+        raise click.UsageError(str(exc)) from None
+    from crisis_screen.errors import CrisisScreenError
+
+    try:
+        return stack.enter_context(distributed.connect(scheduler, n_workers=n_process))
+    except CrisisScreenError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _close(lines: Any) -> None:
