@@ -28,7 +28,6 @@ import json
 import math
 import multiprocessing
 import multiprocessing.connection
-import multiprocessing.context
 import os
 import signal
 import stat
@@ -48,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crisis_screen.errors import CrisisScreenError, ExtractionError, LimitExceededError
 from crisis_screen.models import DocumentFormat, Evidence, Summary, Versions
+from crisis_screen.workers import mp_context
 
 if TYPE_CHECKING:
     from crisis_screen.extract import ExtractionLimits
@@ -620,21 +620,6 @@ def _preloaded_screener(config: ScreenerConfig) -> Screener | None:
     return screener
 
 
-def _mp_context() -> multiprocessing.context.BaseContext:
-    """Return how worker processes are started.
-
-    ``forkserver`` where the platform has it: workers fork from a server process that has
-    imported spaCy and built the default screener once (``crisis_screen._preload``), so each
-    worker starts in milliseconds instead of ~1.5 s. Like ``spawn`` (the fallback), it never
-    copies the main process's threads (the progress bar) or state.
-    """
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["crisis_screen._preload"])
-        return context
-    return multiprocessing.get_context("spawn")
-
-
 def _watch_parent() -> None:
     """Exit when the main process dies (SIGKILL, OOM): orphaned workers would wait forever."""
     parent = multiprocessing.parent_process()
@@ -683,7 +668,7 @@ class _Pool:
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=_mp_context(),
+            mp_context=mp_context(),
             initializer=_init_worker,
             initargs=(self.config, self.limits),
         )

@@ -29,11 +29,15 @@ class CueMatch:
         cue: The cue rule.
         start: First token index in the line doc.
         end: One past the last token index.
+        start_char: Offset of the cue in the line text.
+        end_char: End offset of the cue in the line text.
     """
 
     cue: Cue
     start: int
     end: int
+    start_char: int
+    end_char: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +114,8 @@ class CueFinder:
         # Line order, longest first at one start: "mental health" is reported before "mental".
         matches.sort(key=lambda m: (m[1], m[1] - m[2]))
         for match_id, start, end in matches:
-            found.append(CueMatch(self._cues[match_id], start, end))
+            span = doc[start:end]
+            found.append(CueMatch(self._cues[match_id], start, end, span.start_char, span.end_char))
         pseudo = [m for m in found if m.cue.category == "pseudo"]
         if not pseudo:
             return found

@@ -306,14 +306,8 @@ class Screener:
             return []
         cues = self.cues.find(doc, words)
         list_line = is_list_line(line_text)
-        cue_text = {id(m): doc[m.start : m.end].text for m in cues}
-        cue_offsets = {
-            id(m): (
-                line.start + doc[m.start].idx,
-                line.start + doc[m.end - 1].idx + len(doc[m.end - 1].text),
-            )
-            for m in cues
-        }
+        cue_text = {id(m): line_text[m.start_char : m.end_char] for m in cues}
+        cue_offsets = {id(m): (line.start + m.start_char, line.start + m.end_char) for m in cues}
         quantities = _quantities(doc, cues)
         return [
             self._evidence(
@@ -397,6 +391,9 @@ def _as_document(item: ScreenInput, n: int) -> Document:
     )
 
 
+_NO_QUANTITIES = Quantities()  # immutable: shared by every line without numbers
+
+
 def _number(text: str) -> int | None:
     digits = text.replace(",", "")
     return int(digits) if digits.isdigit() else None
@@ -407,6 +404,8 @@ def _quantities(doc: Doc, cues: Sequence[CueMatch]) -> Quantities:
     hours = count = None
     unit = None
     for m in cues:
+        if m.cue.category not in ("credential", "volume"):
+            continue
         span = doc[m.start : m.end]
         numbers = [_number(t.text) for t in span if t.like_num]
         value = next((n for n in numbers if n is not None), None)
@@ -416,4 +415,6 @@ def _quantities(doc: Doc, cues: Sequence[CueMatch]) -> Quantities:
             hours = value
         elif m.cue.category == "volume" and count is None:
             count, unit = value, span[-1].lower_
+    if hours is None and count is None:
+        return _NO_QUANTITIES
     return Quantities.model_construct(hours=hours, count=count, count_unit=unit)

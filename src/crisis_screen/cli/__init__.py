@@ -7,6 +7,7 @@ Subcommands live in their own modules and are imported only when run, so ``--hel
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 import click
@@ -72,4 +73,26 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Run the command line (console-script entry point)."""
+    args = sys.argv[1:] if argv is None else argv
+    if _may_use_workers(args):
+        # Worker processes fork from a server that must first import spaCy and build the
+        # screener (~1.5 s): start it before this process spends its own ~0.5 s importing.
+        from crisis_screen.workers import start_early
+
+        start_early()
     return cli.main(args=argv, prog_name="crisis-screen")
+
+
+def _may_use_workers(args: list[str]) -> bool:
+    """Return True for a ``scan`` that may run local worker processes (a cheap argv look)."""
+    if not args or args[0] != "scan" or "--help" in args or "-h" in args:
+        return False
+    for i, arg in enumerate(args):
+        if arg.startswith("--scheduler"):
+            return False
+        value = arg.split("=", 1)[1] if arg.startswith("--jobs=") else None
+        if arg in ("--jobs", "-j") and i + 1 < len(args):
+            value = args[i + 1]
+        if value == "1":
+            return False
+    return True

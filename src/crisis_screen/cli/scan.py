@@ -324,6 +324,12 @@ def _scan(
     quiet: bool,
 ) -> None:
     """The body of ``scan``, run with SIGINT/SIGTERM turned into ``_Interrupted``."""
+    if jobs != 1 and scheduler is None:
+        # Worker processes may be needed: let their fork server build its screener while this
+        # process imports, walks the folders and opens the outputs.
+        from crisis_screen.workers import start_early
+
+        start_early()
     from crisis_screen import batch
 
     started = _utc_now()
