@@ -218,3 +218,25 @@ def test_screen_paths_in_two_processes_matches_one(screener: Screener, tmp_path:
     one = [(r.source, r.score) for r in screener.screen_paths([tmp_path])]
     two = [(r.source, r.score) for r in screener.screen_paths([tmp_path], n_process=2)]
     assert one == two
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["scan", "resumes/"], True),
+        (["scan", "resumes/", "--jobs", "2"], True),
+        (["scan", "resumes/", "--jobs", "1"], False),
+        (["scan", "resumes/", "-j", "1"], False),
+        (["scan", "resumes/", "--jobs=1"], False),
+        (["scan", "resumes/", "--scheduler", "local"], False),
+        (["scan", "--help"], False),
+        (["evaluate", "lines.jsonl"], False),
+        ([], False),
+    ],
+)
+def test_cli_starts_worker_server_early_only_for_local_parallel_scans(
+    argv: list[str], expected: bool
+) -> None:
+    from crisis_screen.cli import _may_use_workers
+
+    assert _may_use_workers(argv) is expected
