@@ -113,9 +113,17 @@ class CueFinder:
         matches.extend(self._patterns(doc, words))
         # Line order, longest first at one start: "mental health" is reported before "mental".
         matches.sort(key=lambda m: (m[1], m[1] - m[2]))
-        for match_id, start, end in matches:
-            span = doc[start:end]
-            found.append(CueMatch(self._cues[match_id], start, end, span.start_char, span.end_char))
+        if matches:
+            from spacy.attrs import IDX, LENGTH
+
+            # Character offsets from one array of (offset, length) per token: building a Span
+            # per cue costs more than the whole array on a line with many cues.
+            chars: list[list[int]] = doc.to_array([IDX, LENGTH]).tolist()
+            for match_id, start, end in matches:
+                last = chars[end - 1]
+                found.append(
+                    CueMatch(self._cues[match_id], start, end, chars[start][0], sum(last))
+                )
         pseudo = [m for m in found if m.cue.category == "pseudo"]
         if not pseudo:
             return found
