@@ -121,9 +121,7 @@ class CueFinder:
             chars: list[list[int]] = doc.to_array([IDX, LENGTH]).tolist()
             for match_id, start, end in matches:
                 last = chars[end - 1]
-                found.append(
-                    CueMatch(self._cues[match_id], start, end, chars[start][0], sum(last))
-                )
+                found.append(CueMatch(self._cues[match_id], start, end, chars[start][0], sum(last)))
         pseudo = [m for m in found if m.cue.category == "pseudo"]
         if not pseudo:
             return found
