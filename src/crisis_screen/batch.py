@@ -46,7 +46,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crisis_screen.errors import CrisisScreenError, ExtractionError, LimitExceededError
-from crisis_screen.models import DocumentFormat, Evidence, Summary, Versions
+from crisis_screen.models import Document, DocumentFormat, Evidence, ScreenResult, Summary, Versions
 from crisis_screen.workers import mp_context
 
 if TYPE_CHECKING:
@@ -503,9 +503,19 @@ def screen_file_record(
     t1 = time.perf_counter()
     try:
         result = screener.screen_document(document)
-        line_starts = evidence_line_starts(document.text, result.evidence)
+        return ok_record(source, sha, document, result, t0, t1)
     except Exception as exc:
         return error_record(source, sha, exc, t0, t1, versions)
+
+
+def ok_record(
+    source: str, sha: str | None, document: Document, result: ScreenResult, t0: float, t1: float
+) -> ScanRecord:
+    """Build the record of a screened file (``t0`` read started, ``t1`` screening started).
+
+    Used by the local pool and :mod:`crisis_screen.distributed`.
+    """
+    line_starts = evidence_line_starts(document.text, result.evidence)
     t2 = time.perf_counter()
     return ScanRecord(
         source=source,

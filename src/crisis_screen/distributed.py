@@ -57,9 +57,8 @@ from crisis_screen.batch import (
     ScanLine,
     ScanRecord,
     Timings,
-    elapsed_ms,
     error_record,
-    evidence_line_starts,
+    ok_record,
     screen_file_record,
     walk_paths,
 )
@@ -289,24 +288,9 @@ def _record_from_fetch(
     try:
         with slot.lock:
             result = screener.screen_document(document)
-        line_starts = evidence_line_starts(document.text, result.evidence)
+        return ok_record(source, fetched.sha256, document, result, t0, t1)
     except Exception as exc:
         return error_record(source, fetched.sha256, exc, t0, t1, versions)
-    t2 = time.perf_counter()
-    return ScanRecord(
-        source=source,
-        sha256=fetched.sha256,
-        status="ok",
-        format=document.format,
-        score=result.score,
-        flagged=result.flagged,
-        threshold=result.threshold,
-        evidence=result.evidence,
-        line_starts=line_starts,
-        summary=result.summary,
-        timings=Timings(read_ms=elapsed_ms(t1 - t0), screen_ms=elapsed_ms(t2 - t1)),
-        versions=result.versions,
-    )
 
 
 def _read_pool() -> ThreadPoolExecutor:
