@@ -240,3 +240,11 @@ def test_cli_starts_worker_server_early_only_for_local_parallel_scans(
     from crisis_screen.cli import _may_use_workers
 
     assert _may_use_workers(argv) is expected
+
+
+def test_every_cli_command_is_documented_in_the_readme() -> None:
+    from crisis_screen.cli import COMMANDS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for name in COMMANDS:
+        assert f"crisis-screen {name}" in readme, name
