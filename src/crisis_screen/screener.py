@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 #: What ``screen_many`` accepts: plain text, ``(source, text)`` pairs or Documents.
 ScreenInput: TypeAlias = "str | tuple[str, str] | Document"
-#: Resumes tokenised together in one ``nlp.pipe`` call.
+#: Resumes whose candidate lines are tokenised together (one ``nlp.pipe`` call when used).
 BATCH_SIZE = 256
 
 
@@ -230,7 +230,7 @@ class Screener:
 
         Args:
             items: Texts, ``(source, text)`` pairs or Documents; consumed lazily.
-            batch_size: Resumes whose candidate lines are tokenised in one ``nlp.pipe`` call.
+            batch_size: Resumes whose candidate lines are tokenised together.
 
         Yields:
             One result per input, in order.
