@@ -82,3 +82,19 @@ def test_hard_case(screener: Screener, category: str, text: str, shows_skill: bo
     explain = [(e.text, e.concept, [a.reason for a in e.adjustments]) for e in result.evidence]
     assert bool(counted) is shows_skill, explain
     assert result.flagged is shows_skill
+
+
+STUDY_AND_AWARENESS = [
+    ("Wrote my thesis on suicide prevention among veterans", False),
+    ("Research assistant on a study of crisis intervention outcomes", False),
+    ("Lobbied for legislation funding mobile crisis teams", False),
+    ("Raised awareness of the youth mental health crisis through school assemblies", False),
+    ("Researched and implemented a co-responder program for the department", True),
+]
+
+
+@pytest.mark.parametrize(("text", "shows_skill"), STUDY_AND_AWARENESS)
+def test_studying_lobbying_or_raising_awareness_is_not_the_skill(
+    screener: Screener, text: str, shows_skill: bool
+) -> None:
+    assert screener.screen_text(text).flagged is shows_skill
