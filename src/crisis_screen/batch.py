@@ -570,7 +570,8 @@ def error_record(
     )
 
 
-def _to_line(record: ScanRecord, keep: bool) -> ScanLine:
+def to_line(record: ScanRecord, keep: bool = False) -> ScanLine:
+    """Serialise a record into the line the CLI writes (``keep`` also keeps the model)."""
     return ScanLine(
         source=record.source,
         sha256=record.sha256,
@@ -583,7 +584,7 @@ def _to_line(record: ScanRecord, keep: bool) -> ScanLine:
     )
 
 
-def _crash_line(source: str, versions: Versions | None) -> ScanLine:
+def crash_line(source: str, versions: Versions | None) -> ScanLine:
     """The record of a file whose screening killed its worker process."""
     record = ScanRecord(
         source=source,
@@ -593,7 +594,7 @@ def _crash_line(source: str, versions: Versions | None) -> ScanLine:
         timings=Timings(read_ms=0.0, screen_ms=0.0),
         versions=versions or Versions(library="unknown", lexicon="unknown", scoring="unknown"),
     )
-    return _to_line(record, keep=False)
+    return to_line(record, keep=False)
 
 
 # -- worker processes ---------------------------------------------------------------------------
@@ -648,7 +649,7 @@ def _run_chunk(paths: list[str]) -> tuple[Versions, list[ScanLine]]:
     screener = _WORKER_SCREENER
     if screener is None:  # pragma: no cover - the initializer always ran first
         raise RuntimeError("worker used before its initializer ran")
-    lines = [_to_line(screen_file_record(screener, p, _WORKER_LIMITS), keep=False) for p in paths]
+    lines = [to_line(screen_file_record(screener, p, _WORKER_LIMITS), keep=False) for p in paths]
     return screener.versions, lines
 
 
@@ -752,7 +753,7 @@ def _isolate(pool: _Pool, paths: list[str], versions: Versions | None) -> Iterat
             versions, lines = pool.submit([path]).result()
         except BrokenProcessPool:
             pool.rebuild()
-            yield _crash_line(path, versions)
+            yield crash_line(path, versions)
             continue
         yield from lines
 
@@ -802,7 +803,7 @@ def scan_lines(
 
             screener = (config or ScreenerConfig()).build()
         for path in files:
-            yield _to_line(screen_file_record(screener, path, limits), keep=True)
+            yield to_line(screen_file_record(screener, path, limits), keep=True)
         return
     from crisis_screen.screener import ScreenerConfig
 

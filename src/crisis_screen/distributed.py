@@ -56,10 +56,11 @@ from crisis_screen import __version__
 from crisis_screen.batch import (
     ScanLine,
     ScanRecord,
-    Timings,
+    crash_line,
     error_record,
     ok_record,
     screen_file_record,
+    to_line,
     walk_paths,
 )
 from crisis_screen.errors import CrisisScreenError, ExtractionError, LimitExceededError
@@ -106,7 +107,6 @@ _CACHE_SIZE = 2
 #: milliseconds per request, so reads overlap while screening stays on one thread.
 _URL_READ_THREADS = 16
 _HASH_BLOCK = 1 << 20
-_UNKNOWN_VERSIONS = Versions(library="unknown", lexicon="unknown", scoring="unknown")
 
 
 # -- per-process screener cache -------------------------------------------------------------------
@@ -350,18 +350,6 @@ def screen_source(
     return _screen_sources(config, [source], limits, storage_options)[0]
 
 
-def _line(record: ScanRecord) -> ScanLine:
-    return ScanLine(
-        source=record.source,
-        sha256=record.sha256,
-        status=record.status,
-        score=record.score,
-        flagged=bool(record.flagged),
-        error=record.error,
-        json=record.model_dump_json(),
-    )
-
-
 def _chunk_task(
     sources: list[str],
     config: ScreenerConfig,
@@ -370,7 +358,7 @@ def _chunk_task(
 ) -> tuple[Versions, list[ScanLine]]:
     """One task of :func:`scan_lines`: records serialised on the worker."""
     records = _screen_sources(config, sources, limits, storage_options)
-    return _slot_for(config).screener.versions, [_line(r) for r in records]
+    return _slot_for(config).screener.versions, [to_line(r) for r in records]
 
 
 def _versions_task(config: ScreenerConfig) -> Versions:
@@ -662,7 +650,7 @@ def _run(
                     except KilledWorker:
                         if versions is None:
                             versions = client.submit(_versions_task, config, pure=False).result()
-                        lines = [_crash_line(path, versions)]
+                        lines = [crash_line(path, versions)]
                     yield from lines
                 continue
             yield from lines
@@ -672,18 +660,6 @@ def _run(
         if pending:
             with contextlib.suppress(Exception):
                 client.cancel(pending)
-
-
-def _crash_line(source: str, versions: Versions | None) -> ScanLine:
-    record = ScanRecord(
-        source=source,
-        status="error",
-        error_type="WorkerCrashed",
-        error="the worker process died while reading or screening this file",
-        timings=Timings(read_ms=0.0, screen_ms=0.0),
-        versions=versions or _UNKNOWN_VERSIONS,
-    )
-    return _line(record)
 
 
 def scan_records(
