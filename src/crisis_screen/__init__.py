@@ -22,16 +22,20 @@ __all__ = [
     "Evidence",
     "ExtractionError",
     "LexiconError",
+    "ScanRecord",
     "ScreenResult",
     "Screener",
     "__version__",
     "load_lexicon",
+    "screen_paths",
 ]
 
 if TYPE_CHECKING:
     from crisis_screen.errors import CrisisScreenError, ExtractionError, LexiconError
     from crisis_screen.lexicon import load_lexicon
     from crisis_screen.models import Document, Evidence, ScreenResult
+    from crisis_screen.runs.local import screen_paths
+    from crisis_screen.runs.records import ScanRecord
     from crisis_screen.screener import Screener
 
 _LAZY = {
@@ -40,6 +44,8 @@ _LAZY = {
     "Evidence": "crisis_screen.models",
     "Document": "crisis_screen.models",
     "load_lexicon": "crisis_screen.lexicon",
+    "ScanRecord": "crisis_screen.runs.records",
+    "screen_paths": "crisis_screen.runs.local",
     "CrisisScreenError": "crisis_screen.errors",
     "ExtractionError": "crisis_screen.errors",
     "LexiconError": "crisis_screen.errors",
