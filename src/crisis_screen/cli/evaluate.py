@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from crisis_screen.cli.common import lexicon_option, threshold_option
+from crisis_screen.cli.options import screener_options, threshold_option
 
 
 @click.command()
@@ -19,9 +19,14 @@ from crisis_screen.cli.common import lexicon_option, threshold_option
 )
 @click.option("--sweep", is_flag=True, help="Also report precision/recall at each threshold.")
 @threshold_option
-@lexicon_option
+@screener_options
 def evaluate(
-    labels: str, fmt: str, sweep: bool, threshold: float, lexicon: tuple[str, ...]
+    labels: str,
+    fmt: str,
+    sweep: bool,
+    threshold: float,
+    lexicon: tuple[str, ...],
+    overlays: tuple[str, ...],
 ) -> None:
     """Measure the screener on labelled lines (JSONL) or resumes (folder with labels.json).
 
@@ -36,7 +41,7 @@ def evaluate(
 
     try:
         data = load_labels(labels)
-        screener = Screener(list(lexicon) or None, threshold=threshold)
+        screener = Screener(list(lexicon) or None, overlays=overlays, threshold=threshold)
     except CrisisScreenError as exc:
         raise click.ClickException(str(exc)) from exc
     report = run_evaluation(screener, data, sweep=sweep)

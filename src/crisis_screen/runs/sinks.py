@@ -151,7 +151,7 @@ class RankedSink(Sink):
 
     def finish(self) -> None:
         """Rank and render the records."""
-        from crisis_screen.report import render
+        from crisis_screen.report.formats import render
 
         records = self._ranked()
         if self.output is None:
