@@ -12,10 +12,10 @@ import pytest
 
 from crisis_screen import report
 from crisis_screen import runs as batch
+from crisis_screen.models import Evidence, Summary, Versions
 from crisis_screen.report import csv as report_csv
 from crisis_screen.report import html as report_html
 from crisis_screen.runs.records import ScanRecord, Timings
-from crisis_screen.models import Evidence, Summary, Versions
 from crisis_screen.runs.screen import screen_source
 from crisis_screen.screener import Screener, ScreenerConfig
 from test_batch_support import write_resumes

@@ -41,10 +41,10 @@ if TYPE_CHECKING:
         write_evidence_csv,
     )
     from crisis_screen.report.explain import render_explain
+    from crisis_screen.report.formats import FORMATS, render
     from crisis_screen.report.html import render_html
     from crisis_screen.report.json import records_from_jsonl, render_json
     from crisis_screen.report.rank import rank_records
-    from crisis_screen.report.formats import FORMATS, render
     from crisis_screen.report.table import render_table
 
 _LAZY = {

@@ -66,8 +66,7 @@ def render_explain(record: ScanRecord) -> str:
         if numbers:
             out.append(f"    numbers  {', '.join(numbers)}")
         out.append(
-            f"    confidence {ev.confidence:.2f} (base {ev.base:.2f}) -> "
-            f"{counted_text(ev).upper()}"
+            f"    confidence {ev.confidence:.2f} (base {ev.base:.2f}) -> {counted_text(ev).upper()}"
         )
         if ev.adjustments:
             out.append("    because:")

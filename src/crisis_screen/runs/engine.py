@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any, Generic, TypeVar
 
 from crisis_screen.models import Versions
@@ -90,7 +90,9 @@ def chunk_size_for(n_sources: int, slots: int, chunk_size: int) -> int:
     return max(1, min(chunk_size, math.ceil(n_sources / (slots * 4))))
 
 
-def run_lines(sources: Sequence[Source], executor: Executor[Any]) -> Iterator[ScanLine]:
+def run_lines(
+    sources: Sequence[Source], executor: Executor[Any]
+) -> Generator[ScanLine, None, None]:
     """Screen sources on ``executor``, yielding one serialised record per source, in order.
 
     At most ``slots * queue_depth`` chunks are in flight, so memory stays bounded however many

@@ -247,9 +247,7 @@ def _lexicon_version(config: ScreenerConfig) -> str:
 
 
 @contextlib.contextmanager
-def open_executor(
-    options: ScanOptions, n_todo: int
-) -> Iterator[tuple[Executor[Any], str | None]]:
+def open_executor(options: ScanOptions, n_todo: int) -> Iterator[tuple[Executor[Any], str | None]]:
     """Choose and start the executor of a scan; yield it with the lexicon version, if known.
 
     The lexicon is loaded at most once in this process: as the screener itself when screening
@@ -304,9 +302,7 @@ class _Ranked(RankedSink):
     """A ranked sink whose HTML header gets the versions once the first record is in."""
 
     def __init__(self, options: ScanOptions, summary: RunSummary, started: str) -> None:
-        super().__init__(
-            options.fmt, options.output, top=options.top, min_score=options.min_score
-        )
+        super().__init__(options.fmt, options.output, top=options.top, min_score=options.min_score)
         self._options, self._summary, self._started = options, summary, started
 
     def finish(self) -> None:

@@ -82,8 +82,7 @@ def evidence_line_starts(text: str, evidence: Sequence[Evidence]) -> tuple[int, 
 def ok_record(
     source: str, sha: str | None, document: Document, result: ScreenResult, t0: float, t1: float
 ) -> ScanRecord:
-    """Build the record of a screened file (``t0`` read started, ``t1`` screening started).
-    """
+    """Build the record of a screened file (``t0`` read started, ``t1`` screening started)."""
     line_starts = evidence_line_starts(document.text, result.evidence)
     t2 = time.perf_counter()
     return ScanRecord(

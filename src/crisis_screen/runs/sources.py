@@ -171,7 +171,7 @@ def _read_url(source: str, limits: ExtractionLimits, storage_options: dict[str, 
     return data, hashlib.sha256(data).hexdigest(), None
 
 
-# -- listing ----------------------------------------------------------------------------------------
+# -- listing ---------------------------------------------------------------------------------
 
 
 @dataclass
