@@ -12,7 +12,9 @@ load on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from crisis_screen._lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -52,11 +54,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    # PEP 562 lazy attributes: `import crisis_screen` stays fast (the CLI's --help relies on it).
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'crisis_screen' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes(__name__, _LAZY)

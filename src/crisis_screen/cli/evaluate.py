@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import click
 
-from crisis_screen.cli.options import screener_options, threshold_option
+from crisis_screen.cli.options import format_option, screener_options, threshold_option
 
 
 @click.command()
 @click.argument("labels", type=click.Path(exists=True, path_type=str))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for scripts (one object).",
-)
+@format_option(("text", "json"), "text for people, json for scripts (one object).")
 @click.option("--sweep", is_flag=True, help="Also report precision/recall at each threshold.")
 @threshold_option
 @screener_options

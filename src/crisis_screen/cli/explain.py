@@ -8,6 +8,7 @@ import click
 
 from crisis_screen.cli.options import (
     CONTEXT,
+    format_option,
     library_errors,
     screener_config,
     screener_options,
@@ -22,14 +23,7 @@ from crisis_screen.cli.options import (
     help="Score (0-100) at or above which a resume is flagged.",
 )
 @screener_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("text", "json")),
-    default="text",
-    show_default=True,
-    help="Human-readable text, or the scan record as JSON.",
-)
+@format_option(("text", "json"), "Human-readable text, or the scan record as JSON.")
 def explain(
     file: str,
     threshold: float | None,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from crisis_screen.cli.options import screener_options
+from crisis_screen.cli.options import format_option, screener_options
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _BANK_HELP = "Question bank TOML file (default: the shipped bank)."
@@ -26,14 +26,7 @@ def interview() -> None:
 
 @interview.command()
 @click.argument("answers", type=_FILE)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option(("text", "json", "markdown"))
 @click.option("--bank", "bank_path", type=_FILE, default=None, help=_BANK_HELP)
 def score(answers: Path, fmt: str, bank_path: Path | None) -> None:
     """Score interview answers: covered and missing key points per question.
@@ -63,14 +56,7 @@ def score(answers: Path, fmt: str, bank_path: Path | None) -> None:
 
 @interview.command()
 @click.argument("resume", type=_FILE)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "html"]),
-    default="text",
-    show_default=True,
-    help="Output format (HTML is one self-contained page).",
-)
+@format_option(("text", "markdown", "html"), "Output format (HTML is one self-contained page).")
 @click.option("--bank", "bank_path", type=_FILE, default=None, help=_BANK_HELP)
 @screener_options
 def guide(
@@ -102,14 +88,7 @@ def guide(
 
 @click.command()
 @click.argument("job_title")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option(("text", "json"))
 def title(job_title: str, fmt: str) -> None:
     """Normalise a job title: expand abbreviations and match it to the skill's titles.
 

@@ -93,3 +93,19 @@ def library_errors(config: ScreenerConfig | None = None) -> Iterator[None]:
         raise click.ClickException(f"the shipped lexicon is invalid: {exc}") from None
     except (CrisisScreenError, ImportError) as exc:
         raise click.UsageError(str(exc)) from None
+
+
+def format_option(choices: Sequence[str], help: str = "Output format.") -> Callable[[F], F]:
+    """Add ``--format`` (stored as ``fmt``) with these choices, the first being the default."""
+
+    def decorate(func: F) -> F:
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(list(choices)),
+            default=choices[0],
+            show_default=True,
+            help=help,
+        )(func)
+
+    return decorate

@@ -12,7 +12,9 @@ Importing this package loads no renderer: names are imported on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from crisis_screen._lazy import lazy_attributes
 
 __all__ = [
     "CSV_COLUMNS",
@@ -48,28 +50,21 @@ if TYPE_CHECKING:
     from crisis_screen.report.table import render_table
 
 _LAZY = {
-    "CSV_COLUMNS": "csv",
-    "EVIDENCE_CSV_COLUMNS": "csv",
-    "evidence_rows": "csv",
-    "write_csv": "csv",
-    "write_evidence_csv": "csv",
-    "match_span": "common",
-    "rank_records": "rank",
-    "records_from_jsonl": "json",
-    "render_json": "json",
-    "render": "formats",
-    "FORMATS": "formats",
-    "render_explain": "explain",
-    "render_html": "html",
-    "render_table": "table",
+    "CSV_COLUMNS": "crisis_screen.report.csv",
+    "EVIDENCE_CSV_COLUMNS": "crisis_screen.report.csv",
+    "evidence_rows": "crisis_screen.report.csv",
+    "write_csv": "crisis_screen.report.csv",
+    "write_evidence_csv": "crisis_screen.report.csv",
+    "match_span": "crisis_screen.report.common",
+    "rank_records": "crisis_screen.report.rank",
+    "records_from_jsonl": "crisis_screen.report.json",
+    "render_json": "crisis_screen.report.json",
+    "render": "crisis_screen.report.formats",
+    "FORMATS": "crisis_screen.report.formats",
+    "render_explain": "crisis_screen.report.explain",
+    "render_html": "crisis_screen.report.html",
+    "render_table": "crisis_screen.report.table",
 }
 
 
-def __getattr__(name: str) -> Any:
-    # PEP 562 lazy attributes: the CLI imports only the renderer it uses.
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'crisis_screen.report' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"crisis_screen.report.{module}"), name)
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -23,7 +23,9 @@ Importing this package loads nothing: every name is imported on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from crisis_screen._lazy import lazy_attributes
 
 __all__ = [
     "Executor",
@@ -59,30 +61,23 @@ if TYPE_CHECKING:
     from crisis_screen.runs.sources import MemorySource, walk_paths
 
 _LAZY = {
-    "Executor": "engine",
-    "run_lines": "engine",
-    "InProcessExecutor": "local",
-    "ProcessPoolRunner": "local",
-    "screen_paths": "local",
-    "Manifest": "records",
-    "ScanLine": "records",
-    "ScanRecord": "records",
-    "Timings": "records",
-    "record_json_schema": "records",
-    "RunSummary": "scan",
-    "ScanOptions": "scan",
-    "run": "scan",
-    "screen_source": "screen",
-    "MemorySource": "sources",
-    "walk_paths": "sources",
+    "Executor": "crisis_screen.runs.engine",
+    "run_lines": "crisis_screen.runs.engine",
+    "InProcessExecutor": "crisis_screen.runs.local",
+    "ProcessPoolRunner": "crisis_screen.runs.local",
+    "screen_paths": "crisis_screen.runs.local",
+    "Manifest": "crisis_screen.runs.records",
+    "ScanLine": "crisis_screen.runs.records",
+    "ScanRecord": "crisis_screen.runs.records",
+    "Timings": "crisis_screen.runs.records",
+    "record_json_schema": "crisis_screen.runs.records",
+    "RunSummary": "crisis_screen.runs.scan",
+    "ScanOptions": "crisis_screen.runs.scan",
+    "run": "crisis_screen.runs.scan",
+    "screen_source": "crisis_screen.runs.screen",
+    "MemorySource": "crisis_screen.runs.sources",
+    "walk_paths": "crisis_screen.runs.sources",
 }
 
 
-def __getattr__(name: str) -> Any:
-    # PEP 562 lazy attributes, as in the top-level package.
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'crisis_screen.runs' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"crisis_screen.runs.{module}"), name)
+__getattr__ = lazy_attributes(__name__, _LAZY)

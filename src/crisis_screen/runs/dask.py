@@ -29,7 +29,9 @@ import contextlib
 import hashlib
 import uuid
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from typing_extensions import Unpack
 
 try:
     import fsspec  # noqa: F401  (workers read URLs with it; fail here, clearly, without it)
@@ -59,6 +61,7 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "DEFAULT_RETRIES",
     "DaskExecutor",
+    "RunSettings",
     "ScreenerPlugin",
     "connect",
     "expand_sources",
@@ -383,37 +386,36 @@ def scan_lines(
         yield from run_lines(files, executor)
 
 
+class RunSettings(TypedDict, total=False):
+    """The keyword options of :func:`scan_lines`, shared by the other Dask entry points.
+
+    Attributes:
+        config: How to build the screener; the default screener when None.
+        limits: Reading limits; the defaults when None.
+        chunk_size: Most files per task.
+        retries: Extra attempts for a task that raised.
+        storage_options: fsspec options for URLs.
+    """
+
+    config: ScreenerConfig | None
+    limits: ExtractionLimits | None
+    chunk_size: int
+    retries: int
+    storage_options: dict[str, Any] | None
+
+
 def scan_records(
-    files: Sequence[str],
-    scheduler: str | Client,
-    *,
-    config: ScreenerConfig | None = None,
-    limits: ExtractionLimits | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    retries: int = DEFAULT_RETRIES,
-    storage_options: dict[str, Any] | None = None,
+    files: Sequence[str], scheduler: str | Client, **settings: Unpack[RunSettings]
 ) -> Iterator[ScanRecord]:
     """Like :func:`scan_lines`, yielding :class:`~crisis_screen.runs.records.ScanRecord` models.
 
     Args:
         files: Paths or URLs, already walked (see :func:`expand_sources`).
         scheduler: A client, a scheduler address or ``"local"``.
-        config: How to build the screener.
-        limits: Reading limits.
-        chunk_size: Most files per task.
-        retries: Extra attempts for a task that raised.
-        storage_options: fsspec options for URLs.
+        **settings: As for :func:`scan_lines` (:class:`RunSettings`).
 
     Yields:
         One record per file, in input order.
     """
-    for line in scan_lines(
-        files,
-        scheduler,
-        config=config,
-        limits=limits,
-        chunk_size=chunk_size,
-        retries=retries,
-        storage_options=storage_options,
-    ):
+    for line in scan_lines(files, scheduler, **settings):
         yield line.to_record()

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import dask.bag as db
 import fsspec
 from distributed import Client
+from typing_extensions import Unpack
 
 from crisis_screen.errors import CrisisScreenError
 from crisis_screen.runs.dask import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_RETRIES,
+    RunSettings,
     ScreenerPlugin,
     _chunks,
     _screen_sources,
@@ -38,7 +40,15 @@ if TYPE_CHECKING:
 
     from crisis_screen.extract.limits import ExtractionLimits
 
-__all__ = ["FRAME_COLUMNS", "screen_bag", "screen_dataframe", "write_jsonl", "write_parquet"]
+__all__ = [
+    "FRAME_COLUMNS",
+    "BagSettings",
+    "OutputSettings",
+    "screen_bag",
+    "screen_dataframe",
+    "write_jsonl",
+    "write_parquet",
+]
 
 
 def _dicts_task(
@@ -134,15 +144,39 @@ def _warm(client: Client | None, config: ScreenerConfig) -> None:
         client.register_plugin(plugin, name=plugin.name)
 
 
-def screen_bag(
-    sources: Sequence[str],
-    *,
-    config: ScreenerConfig | None = None,
-    limits: ExtractionLimits | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    storage_options: dict[str, Any] | None = None,
-    client: Client | None = None,
-) -> db.Bag:
+class BagSettings(TypedDict, total=False):
+    """The keyword options of :func:`screen_bag` and :func:`screen_dataframe`.
+
+    Attributes:
+        config: How to build the screener; the default screener when None.
+        limits: Reading limits; the defaults when None.
+        chunk_size: Files per partition.
+        storage_options: fsspec options for URLs.
+        client: Build the screener on this cluster's workers now.
+    """
+
+    config: ScreenerConfig | None
+    limits: ExtractionLimits | None
+    chunk_size: int
+    storage_options: dict[str, Any] | None
+    client: Client | None
+
+
+def _prepared(
+    sources: Sequence[str], settings: BagSettings
+) -> tuple[ScreenerConfig, int, tuple[Any, ...]]:
+    """Check the input, warm the workers; return the config, chunk size and task arguments."""
+    chunk_size = settings.get("chunk_size", DEFAULT_CHUNK_SIZE)
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    if not sources:
+        raise ValueError("no sources to screen")
+    config = settings.get("config") or ScreenerConfig()
+    _warm(settings.get("client"), config)
+    return config, chunk_size, (config, settings.get("limits"), settings.get("storage_options"))
+
+
+def screen_bag(sources: Sequence[str], **settings: Unpack[BagSettings]) -> db.Bag:
     """A lazy Dask bag of record dicts (``ScanRecord.model_dump(mode="json")``), in input order.
 
     Computing it screens on whatever scheduler computes it; each worker process builds the
@@ -151,39 +185,21 @@ def screen_bag(
 
     Args:
         sources: Paths or URLs.
-        config: How to build the screener.
-        limits: Reading limits.
-        chunk_size: Files per partition.
-        storage_options: fsspec options for URLs.
-        client: Build the screener on this cluster's workers now.
+        **settings: :class:`BagSettings`.
 
     Returns:
         The bag, one partition per chunk.
     """
-    config = config or ScreenerConfig()
-    _warm(client, config)
-    return _source_bag(sources, chunk_size).map_partitions(
-        _dicts_task, config, limits, storage_options
-    )
+    _, chunk_size, args = _prepared(sources, settings)
+    return _source_bag(sources, chunk_size).map_partitions(_dicts_task, *args)
 
 
 def _source_bag(sources: Sequence[str], chunk_size: int) -> db.Bag:
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
-    if not sources:
-        raise ValueError("no sources to screen")
+    _prepared(sources, {"chunk_size": chunk_size})
     return db.from_sequence(list(sources), partition_size=chunk_size)
 
 
-def screen_dataframe(
-    sources: Sequence[str],
-    *,
-    config: ScreenerConfig | None = None,
-    limits: ExtractionLimits | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    storage_options: dict[str, Any] | None = None,
-    client: Client | None = None,
-) -> dd.DataFrame:
+def screen_dataframe(sources: Sequence[str], **settings: Unpack[BagSettings]) -> dd.DataFrame:
     """A lazy Dask dataframe, one row per source in input order (columns: FRAME_COLUMNS).
 
     Needs ``dask[dataframe]`` (pandas). The nested parts of a record (evidence, summary) are
@@ -191,27 +207,18 @@ def screen_dataframe(
 
     Args:
         sources: Paths or URLs.
-        config: How to build the screener.
-        limits: Reading limits.
-        chunk_size: Rows per partition.
-        storage_options: fsspec options for URLs.
-        client: Build the screener on this cluster's workers now.
+        **settings: :class:`BagSettings` (``chunk_size`` is rows per partition).
 
     Returns:
         The dataframe.
     """
     import dask.dataframe as dd
 
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
-    if not sources:
-        raise ValueError("no sources to screen")
-    config = config or ScreenerConfig()
-    _warm(client, config)
+    _, chunk_size, args = _prepared(sources, settings)
     frame: dd.DataFrame = dd.from_map(
         _frame_task,
         _chunks(sources, chunk_size),
-        args=(config, limits, storage_options),
+        args=args,
         meta=_frame([]),
         label="crisis-screen",
         enforce_metadata=False,
@@ -224,17 +231,28 @@ def _part_name(index: int) -> str:
     return f"{index:05d}"
 
 
+class OutputSettings(RunSettings, total=False):
+    """:class:`~crisis_screen.runs.dask.RunSettings`, and where the workers write.
+
+    Attributes:
+        output_options: fsspec options for writing the output.
+    """
+
+    output_options: dict[str, Any] | None
+
+
+def _settings(settings: OutputSettings) -> tuple[ScreenerConfig, int, int, dict[str, Any]]:
+    """The config, chunk size, retries and output options, defaults filled in."""
+    return (
+        settings.get("config") or ScreenerConfig(),
+        settings.get("chunk_size", DEFAULT_CHUNK_SIZE),
+        settings.get("retries", DEFAULT_RETRIES),
+        settings.get("output_options") or {},
+    )
+
+
 def write_jsonl(
-    sources: Sequence[str],
-    output: str,
-    scheduler: str | Client,
-    *,
-    config: ScreenerConfig | None = None,
-    limits: ExtractionLimits | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    retries: int = DEFAULT_RETRIES,
-    storage_options: dict[str, Any] | None = None,
-    output_options: dict[str, Any] | None = None,
+    sources: Sequence[str], output: str, scheduler: str | Client, **settings: Unpack[OutputSettings]
 ) -> list[str]:
     """Screen on the cluster; the workers write ``output/part-NNNNN.jsonl`` themselves.
 
@@ -246,22 +264,18 @@ def write_jsonl(
         sources: Paths or URLs.
         output: A folder (created if needed) or URL prefix.
         scheduler: A client, a scheduler address or ``"local"``.
-        config: How to build the screener.
-        limits: Reading limits.
-        chunk_size: Records per part file.
-        retries: Extra attempts for a task that raised.
-        storage_options: fsspec options for reading URLs.
-        output_options: fsspec options for writing ``output``.
+        **settings: As for :func:`~crisis_screen.runs.dask.scan_lines` (``chunk_size`` is
+            records per part file), and ``output_options`` (fsspec options for ``output``).
 
     Returns:
         The part files written, in order.
     """
-    config = config or ScreenerConfig()
+    config, chunk_size, retries, output_options = _settings(settings)
     bag = _source_bag(sources, chunk_size).map_partitions(
-        _json_task, config, limits, storage_options
+        _json_task, config, settings.get("limits"), settings.get("storage_options")
     )
     target = output.rstrip("/") + "/part-*.jsonl"
-    fs, root = fsspec.core.url_to_fs(output, **(output_options or {}))
+    fs, root = fsspec.core.url_to_fs(output, **output_options)
     fs.makedirs(root, exist_ok=True)
     with connect(scheduler) as client, screeners_on(client, config):
         writes = bag.to_textfiles(
@@ -276,16 +290,7 @@ def write_jsonl(
 
 
 def write_parquet(
-    sources: Sequence[str],
-    output: str,
-    scheduler: str | Client,
-    *,
-    config: ScreenerConfig | None = None,
-    limits: ExtractionLimits | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    retries: int = DEFAULT_RETRIES,
-    storage_options: dict[str, Any] | None = None,
-    output_options: dict[str, Any] | None = None,
+    sources: Sequence[str], output: str, scheduler: str | Client, **settings: Unpack[OutputSettings]
 ) -> str:
     """Screen on the cluster; the workers write a Parquet dataset (needs pyarrow).
 
@@ -295,12 +300,7 @@ def write_parquet(
         sources: Paths or URLs.
         output: A folder or URL prefix for the dataset.
         scheduler: A client, a scheduler address or ``"local"``.
-        config: How to build the screener.
-        limits: Reading limits.
-        chunk_size: Rows per part file.
-        retries: Extra attempts for a task that raised.
-        storage_options: fsspec options for reading URLs.
-        output_options: fsspec options for writing ``output``.
+        **settings: As for :func:`write_jsonl` (``chunk_size`` is rows per part file).
 
     Returns:
         ``output``.
@@ -310,13 +310,13 @@ def write_parquet(
     """
     if importlib.util.find_spec("pyarrow") is None:
         raise CrisisScreenError("Parquet output needs pyarrow: pip install pyarrow")
-    config = config or ScreenerConfig()
+    config, chunk_size, retries, output_options = _settings(settings)
     frame = screen_dataframe(
         sources,
         config=config,
-        limits=limits,
+        limits=settings.get("limits"),
         chunk_size=chunk_size,
-        storage_options=storage_options,
+        storage_options=settings.get("storage_options"),
     )
     with connect(scheduler) as client, screeners_on(client, config):
         write = frame.to_parquet(
