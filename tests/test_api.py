@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import crisis_screen
 from crisis_screen import Screener, __version__
 from crisis_screen.cli import cli
 from crisis_screen.evaluate import LabelsError, evaluate, load_labels
@@ -204,7 +205,7 @@ def test_screen_paths_yields_records_in_order_with_error_records(
     (tmp_path / "a.txt").write_text("EXPERIENCE\nResponded to mental health calls\n")
     (tmp_path / "b.txt").write_text("")
     (tmp_path / "c.txt").write_text("Accountant\n")
-    records = list(screener.screen_paths([tmp_path]))
+    records = list(crisis_screen.screen_paths([tmp_path], screener=screener))
     assert [Path(r.source).name for r in records] == ["a.txt", "b.txt", "c.txt"]
     assert [r.status for r in records] == ["ok", "error", "ok"]
     assert records[0].flagged and not records[2].flagged
@@ -215,8 +216,12 @@ def test_screen_paths_in_two_processes_matches_one(screener: Screener, tmp_path:
     for i in range(6):
         text = "CIT certified officer\n" if i % 2 else "Warehouse lead\n"
         (tmp_path / f"r{i}.txt").write_text(text)
-    one = [(r.source, r.score) for r in screener.screen_paths([tmp_path])]
-    two = [(r.source, r.score) for r in screener.screen_paths([tmp_path], n_process=2)]
+    one = [(r.source, r.score) for r in crisis_screen.screen_paths([tmp_path], screener=screener)]
+    two = [
+        (r.source, r.score)
+        for r in crisis_screen.screen_paths([tmp_path], screener=screener, n_process=2)
+    ]
+    assert isinstance(next(crisis_screen.screen_paths([tmp_path])), crisis_screen.ScanRecord)
     assert one == two
 
 

@@ -242,7 +242,7 @@ def test_fail_fast_stops_at_the_first_failure(resumes: Path, tmp_path: Path) -> 
 def test_failed_render_leaves_the_previous_output(
     resumes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crisis_screen import report
+    from crisis_screen.report import json as report_json
 
     output = tmp_path / "out.json"
     output.write_text("previous")
@@ -250,7 +250,7 @@ def test_failed_render_leaves_the_previous_output(
     def broken(records: object) -> str:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(report, "render_json", broken)
+    monkeypatch.setattr(report_json, "render_json", broken)
     with pytest.raises(RuntimeError):
         invoke(["scan", str(resumes), "-j", "1", "-o", str(output)])
     assert output.read_text() == "previous"
@@ -382,8 +382,8 @@ def test_help_and_version_are_fast(flag: str) -> None:
 def test_scan_module_imports_nothing_heavy() -> None:
     code = (
         "import sys, crisis_screen.cli.scan; "
-        "print(sorted(m for m in ('rich', 'pydantic', 'spacy', 'crisis_screen.screener', "
-        "'crisis_screen.batch') if m in sys.modules))"
+        "print(sorted(m for m in ('rich', 'pydantic', 'spacy', 'jinja2', 'crisis_screen.screener', "
+        "'crisis_screen.runs.engine', 'crisis_screen.report.html') if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], env=cli_env(), capture_output=True, text=True, check=True

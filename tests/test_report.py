@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from crisis_screen import batch, report
-from crisis_screen.batch import ScanRecord, Timings
+from crisis_screen import report
+from crisis_screen import runs as batch
 from crisis_screen.models import Evidence, Summary, Versions
+from crisis_screen.report import csv as report_csv
+from crisis_screen.report import html as report_html
+from crisis_screen.runs.records import ScanRecord, Timings
+from crisis_screen.runs.screen import screen_source
 from crisis_screen.screener import Screener, ScreenerConfig
 from test_batch_support import write_resumes
 
@@ -35,7 +39,7 @@ def records(tmp_path_factory: pytest.TempPathFactory, screener: Screener) -> lis
     folder = tmp_path_factory.mktemp("resumes")
     write_resumes(folder)
     (folder / "hostile.txt").write_text(HOSTILE)
-    return [batch.screen_file_record(screener, p) for p in batch.walk_paths([folder]).files]
+    return [screen_source(screener, p) for p in batch.walk_paths([folder]).files]
 
 
 def _by_name(records: list[ScanRecord], name: str) -> ScanRecord:
@@ -188,7 +192,7 @@ def test_csv_has_one_row_per_resume_in_rank_order(records: list[ScanRecord]) -> 
     ],
 )
 def test_csv_cells_neutralise_formulas(value: object, cell: str) -> None:
-    assert report._cell(value) == cell
+    assert report_csv._cell(value) == cell
 
 
 def test_evidence_csv_has_one_row_per_evidence_item(records: list[ScanRecord]) -> None:
@@ -267,10 +271,10 @@ def test_html_shows_adjustments_beside_and_on_hover(records: list[ScanRecord]) -
     page = report.render_html([medium])
     for ev in adjusted:
         for adj in ev.adjustments:
-            reason = report._e(adj.reason)
+            reason = report_html.escape(adj.reason)
             # Once in a mark/li title attribute (hover) and once as list text (beside).
             assert page.count(reason) >= 2
-            assert f"<li>{report._e(adj.kind)} &times;" in page
+            assert f"<li>{report_html.escape(adj.kind)} &times;" in page
 
 
 def test_html_csp_hashes_match_the_inline_code() -> None:
@@ -278,10 +282,10 @@ def test_html_csp_hashes_match_the_inline_code() -> None:
     style = re.search(r"<style>(.*?)</style>", page, re.S)
     script = re.search(r"<script>(.*?)</script>", page, re.S)
     assert style and script
-    assert report._csp_hash(style.group(1)) in page
-    assert report._csp_hash(script.group(1)) in page
+    assert report_html.csp_hash(style.group(1)) in page
+    assert report_html.csp_hash(script.group(1)) in page
     # The policy is written into the attribute unescaped.
-    assert not any(c in report._CSP for c in '"<>&')
+    assert not any(c in report_html.content_security_policy() for c in '"<>&')
 
 
 # -- explain --------------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ load on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from crisis_screen._lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -22,16 +24,20 @@ __all__ = [
     "Evidence",
     "ExtractionError",
     "LexiconError",
+    "ScanRecord",
     "ScreenResult",
     "Screener",
     "__version__",
     "load_lexicon",
+    "screen_paths",
 ]
 
 if TYPE_CHECKING:
     from crisis_screen.errors import CrisisScreenError, ExtractionError, LexiconError
     from crisis_screen.lexicon import load_lexicon
     from crisis_screen.models import Document, Evidence, ScreenResult
+    from crisis_screen.runs.local import screen_paths
+    from crisis_screen.runs.records import ScanRecord
     from crisis_screen.screener import Screener
 
 _LAZY = {
@@ -40,17 +46,12 @@ _LAZY = {
     "Evidence": "crisis_screen.models",
     "Document": "crisis_screen.models",
     "load_lexicon": "crisis_screen.lexicon",
+    "ScanRecord": "crisis_screen.runs.records",
+    "screen_paths": "crisis_screen.runs.local",
     "CrisisScreenError": "crisis_screen.errors",
     "ExtractionError": "crisis_screen.errors",
     "LexiconError": "crisis_screen.errors",
 }
 
 
-def __getattr__(name: str) -> Any:
-    # PEP 562 lazy attributes: `import crisis_screen` stays fast (the CLI's --help relies on it).
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'crisis_screen' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes(__name__, _LAZY)

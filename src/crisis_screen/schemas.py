@@ -30,7 +30,7 @@ def schema(name: str) -> dict[str, Any]:
 
         return lexicon_json_schema()
     if name == "record":
-        from crisis_screen.batch import record_json_schema
+        from crisis_screen.runs.records import record_json_schema
 
         return record_json_schema()
     raise ValueError(f"unknown schema {name!r} (known: {', '.join(SCHEMA_FILES)})")

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-    from crisis_screen.batch import ScanRecord
     from crisis_screen.extract import ExtractionLimits
 
 #: What ``screen_many`` accepts: plain text, ``(source, text)`` pairs or Documents.
@@ -170,41 +169,6 @@ class Screener:
         from crisis_screen.extract import read_document
 
         return self.screen_document(read_document(path, limits=limits))
-
-    def screen_paths(
-        self,
-        paths: Iterable[str | Path],
-        *,
-        n_process: int = 1,
-        chunk_size: int = 96,
-        limits: ExtractionLimits | None = None,
-    ) -> Iterator[ScanRecord]:
-        """Screen files and folders: one record per file, in a stable (walk) order.
-
-        Folders are walked recursively for supported files. A file that cannot be read gives
-        an error record (``status="error"``, ``error_type``, ``error``) instead of an
-        exception, so one bad file never stops the batch.
-
-        Args:
-            paths: Files and folders.
-            n_process: Worker processes; 1 screens in this process with this screener.
-            chunk_size: Files sent to a worker at once.
-            limits: Safety limits for reading.
-
-        Raises:
-            ValueError: ``n_process > 1`` on a screener built from a ``Lexicon`` object (workers
-                need a config to rebuild it).
-        """
-        from crisis_screen.batch import screen_paths
-
-        return screen_paths(
-            [str(p) for p in paths],
-            self.config,
-            n_process,
-            chunk_size,
-            screener=self,
-            limits=limits,
-        )
 
     def screen_bytes(
         self, data: bytes, filename: str, *, limits: ExtractionLimits | None = None

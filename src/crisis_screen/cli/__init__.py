@@ -17,7 +17,7 @@ from crisis_screen import __version__
 #: Subcommand name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
     "scan": "crisis_screen.cli.scan:scan",
-    "explain": "crisis_screen.cli.scan:explain",
+    "explain": "crisis_screen.cli.explain:explain",
     "evaluate": "crisis_screen.cli.evaluate:evaluate",
     "lexicon": "crisis_screen.cli.lexicon:lexicon",
     "schema": "crisis_screen.cli.lexicon:schema",
@@ -30,7 +30,7 @@ SHORT_HELP: dict[str, str] = {
     "scan": "Screen resume files and folders; ranked, explained results.",
     "explain": "Explain one resume's evidence and score.",
     "evaluate": "Measure precision/recall on labelled lines or resumes.",
-    "lexicon": "Validate a lexicon or print its JSON Schema.",
+    "lexicon": "Validate a lexicon, show where the shipped one is, print its schema.",
     "schema": "Print the JSON Schema of results or output records.",
     "interview": "Interview kit: score answers, print an interview guide.",
     "title": "Normalise a job title to the skill.",
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> Any:
     if _may_use_workers(args):
         # Worker processes fork from a server that must first import spaCy and build the
         # screener (~1.5 s): start it before this process spends its own ~0.5 s importing.
-        from crisis_screen.workers import start_early
+        from crisis_screen.runs.workers import start_early
 
         start_early()
     return cli.main(args=argv, prog_name="crisis-screen")

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import click
 
-from crisis_screen.cli.common import lexicon_option, threshold_option
+from crisis_screen.cli.options import format_option, screener_options, threshold_option
 
 
 @click.command()
 @click.argument("labels", type=click.Path(exists=True, path_type=str))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for scripts (one object).",
-)
+@format_option(("text", "json"), "text for people, json for scripts (one object).")
 @click.option("--sweep", is_flag=True, help="Also report precision/recall at each threshold.")
 @threshold_option
-@lexicon_option
+@screener_options
 def evaluate(
-    labels: str, fmt: str, sweep: bool, threshold: float, lexicon: tuple[str, ...]
+    labels: str,
+    fmt: str,
+    sweep: bool,
+    threshold: float,
+    lexicon: tuple[str, ...],
+    overlays: tuple[str, ...],
 ) -> None:
     """Measure the screener on labelled lines (JSONL) or resumes (folder with labels.json).
 
@@ -36,7 +34,7 @@ def evaluate(
 
     try:
         data = load_labels(labels)
-        screener = Screener(list(lexicon) or None, threshold=threshold)
+        screener = Screener(list(lexicon) or None, overlays=overlays, threshold=threshold)
     except CrisisScreenError as exc:
         raise click.ClickException(str(exc)) from exc
     report = run_evaluation(screener, data, sweep=sweep)

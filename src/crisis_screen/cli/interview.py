@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from crisis_screen.cli.options import format_option, screener_options
+
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _BANK_HELP = "Question bank TOML file (default: the shipped bank)."
 
@@ -24,14 +26,7 @@ def interview() -> None:
 
 @interview.command()
 @click.argument("answers", type=_FILE)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option(("text", "json", "markdown"))
 @click.option("--bank", "bank_path", type=_FILE, default=None, help=_BANK_HELP)
 def score(answers: Path, fmt: str, bank_path: Path | None) -> None:
     """Score interview answers: covered and missing key points per question.
@@ -61,19 +56,20 @@ def score(answers: Path, fmt: str, bank_path: Path | None) -> None:
 
 @interview.command()
 @click.argument("resume", type=_FILE)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "html"]),
-    default="text",
-    show_default=True,
-    help="Output format (HTML is one self-contained page).",
-)
+@format_option(("text", "markdown", "html"), "Output format (HTML is one self-contained page).")
 @click.option("--bank", "bank_path", type=_FILE, default=None, help=_BANK_HELP)
-def guide(resume: Path, fmt: str, bank_path: Path | None) -> None:
+@screener_options
+def guide(
+    resume: Path,
+    fmt: str,
+    bank_path: Path | None,
+    lexicon: tuple[str, ...],
+    overlays: tuple[str, ...],
+) -> None:
     """Print an interview guide for one candidate, with follow-ups from their resume.
 
     RESUME is any file the screener reads (PDF, DOCX, HTML, RTF, text, JSON Resume).
+    --lexicon and --overlay change the lexicon the resume is screened with (the follow-ups).
     """
     from crisis_screen.errors import CrisisScreenError
     from crisis_screen.interview import QuestionBank, build_guide, render_guide
@@ -81,7 +77,7 @@ def guide(resume: Path, fmt: str, bank_path: Path | None) -> None:
 
     try:
         bank = QuestionBank.load(bank_path) if bank_path else QuestionBank.default()
-        screener = Screener.default()
+        screener = Screener(list(lexicon) or None, overlays=overlays)
         result = screener.screen_file(resume)
     except CrisisScreenError as exc:
         raise click.ClickException(str(exc)) from None
@@ -92,14 +88,7 @@ def guide(resume: Path, fmt: str, bank_path: Path | None) -> None:
 
 @click.command()
 @click.argument("job_title")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option(("text", "json"))
 def title(job_title: str, fmt: str) -> None:
     """Normalise a job title: expand abbreviations and match it to the skill's titles.
 

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import click
 
+from crisis_screen.cli.options import overlay_option
+
 
 @click.group()
 def lexicon() -> None:
-    """Validate a lexicon or print the JSON Schema of the lexicon format."""
+    """Validate a lexicon, show where the shipped one is, or print the lexicon JSON Schema."""
 
 
 @lexicon.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("--overlay", multiple=True, type=click.Path(path_type=str), help="Overlay file.")
-def validate(paths: tuple[str, ...], overlay: tuple[str, ...]) -> None:
+@overlay_option
+def validate(paths: tuple[str, ...], overlays: tuple[str, ...]) -> None:
     """Check lexicon files or folders; print every problem, exit 1 if there is any."""
     from crisis_screen.errors import LexiconError
     from crisis_screen.lexicon import load_lexicon
 
     try:
-        lex = load_lexicon(list(paths), overlays=list(overlay))
+        lex = load_lexicon(list(paths), overlays=list(overlays))
     except LexiconError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from exc
@@ -28,6 +30,18 @@ def validate(paths: tuple[str, ...], overlay: tuple[str, ...]) -> None:
         f"ok: {lex.version}: {len(lex.concepts)} concepts, {terms} surface forms,"
         f" {len(lex.cues)} cues, {len(lex.anchors)} gate anchors"
     )
+
+
+@lexicon.command("path")
+def lexicon_path() -> None:
+    """Print the folder of the shipped lexicon (copy it to start a lexicon of your own)."""
+    from crisis_screen.errors import LexiconError
+    from crisis_screen.lexicon import default_lexicon_dir
+
+    try:
+        click.echo(str(default_lexicon_dir()))
+    except LexiconError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @lexicon.command("schema")

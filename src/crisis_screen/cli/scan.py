@@ -1,10 +1,10 @@
-"""``crisis-screen scan`` and ``crisis-screen explain``: thin commands over crisis_screen.batch.
+"""``crisis-screen scan``: parse the options, call :func:`crisis_screen.runs.scan.scan`, report.
 
 Only click is imported at module level: rich, pydantic, the screener and spaCy load inside
-the commands, so ``crisis-screen --help`` stays fast.
+the command, so ``crisis-screen --help`` stays fast.
 
-Exit codes of ``scan``: 0 every file screened, 1 some files failed (their error records are in
-the output), 2 usage error, 130/143 interrupted by SIGINT/SIGTERM (JSONL output then holds
+Exit codes: 0 every file screened, 1 some files failed (their error records are in the
+output), 2 usage error, 130/143 interrupted by SIGINT/SIGTERM (JSONL output then holds
 complete lines only and can be continued with ``--resume``).
 """
 
@@ -13,19 +13,24 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from crisis_screen.cli.options import (
+    CONTEXT,
+    library_errors,
+    screener_config,
+    screener_options,
+)
+
 if TYPE_CHECKING:
-    from crisis_screen.batch import ScanLine, ScanRecord
-    from crisis_screen.screener import Screener, ScreenerConfig
+    from crisis_screen.runs.records import ScanLine
+    from crisis_screen.runs.scan import RunSummary, ScanOptions
 
 FORMATS = ("table", "jsonl", "json", "csv", "html")
 _SUFFIX_FORMATS = {
@@ -37,10 +42,7 @@ _SUFFIX_FORMATS = {
     ".htm": "html",
     ".txt": "table",
 }
-
 EXIT_OK = 0
-#: Without --jobs, one worker per this many files (up to the available cores).
-_FILES_PER_DEFAULT_JOB = 300
 EXIT_FAILURES = 1
 
 
@@ -52,64 +54,13 @@ def _choose_format(fmt: str | None, output: Path | None) -> str:
     return "table" if sys.stdout.isatty() else "jsonl"
 
 
-def _utc_now() -> str:
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _config(lexicon: Sequence[str], threshold: float | None) -> ScreenerConfig:
-    from crisis_screen.screener import ScreenerConfig
-
-    kwargs: dict[str, Any] = {"lexicon": tuple(lexicon)}
-    if threshold is not None:
-        kwargs["threshold"] = float(threshold)
-    return ScreenerConfig(**kwargs)
-
-
-def _check_lexicon(lexicon: Sequence[str]) -> str | None:
-    """Validate ``--lexicon`` in this process, so a bad one is a usage error (exit 2)."""
-    from crisis_screen.errors import LexiconError
-    from crisis_screen.lexicon import load_lexicon
-
-    try:
-        return load_lexicon(list(lexicon) or None).version
-    except LexiconError as exc:
-        raise _lexicon_error(exc, bool(lexicon)) from None
-
-
-def _lexicon_error(exc: Exception, given: bool) -> click.ClickException:
-    """A bad --lexicon is a usage error (exit 2); a broken shipped lexicon is not (exit 1)."""
-    if given:
-        return click.BadParameter(str(exc), param_hint="--lexicon")
-    return click.ClickException(f"the shipped lexicon is invalid: {exc}")
-
-
-def _build_screener(config: ScreenerConfig) -> Screener:
-    from crisis_screen.errors import CrisisScreenError, LexiconError
-
-    try:
-        return config.build()
-    except LexiconError as exc:
-        raise _lexicon_error(exc, bool(config.lexicon)) from None
-    except CrisisScreenError as exc:
-        raise click.UsageError(str(exc)) from None
-
-
-class _Interrupted(BaseException):
-    """A stop signal; a BaseException so that per-file ``except Exception`` never eats it."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
 @contextmanager
 def _stop_on_signals() -> Iterator[None]:
-    """Turn SIGINT/SIGTERM into an exception, so outputs are closed cleanly on the way out."""
+    """Turn SIGINT/SIGTERM into RunInterrupted, so outputs are closed cleanly on the way out."""
+    from crisis_screen.runs.scan import RunInterrupted
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        raise _Interrupted(signum)
+        raise RunInterrupted(signum)
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -119,28 +70,36 @@ def _stop_on_signals() -> Iterator[None]:
             signal.signal(s, h)
 
 
-@dataclass
-class _Counts:
-    inputs: int = 0
-    screened: int = 0
-    resumed: int = 0
-    ok: int = 0
-    error: int = 0
-    flagged: int = 0
-    versions: dict[str, str] = field(default_factory=dict)
+class _Console:
+    """Progress bar and notes on stderr (nothing with ``--quiet``)."""
 
-    def add(self, status: str, flagged: bool) -> None:
-        if status == "ok":
-            self.ok += 1
-            self.flagged += int(flagged)
+    def __init__(self, quiet: bool, stack: ExitStack) -> None:
+        self.quiet = quiet
+        self.stack = stack
+        self.progress: Any = None
+
+    def warn(self, message: str) -> None:
+        if self.quiet:
+            return
+        if self.progress is not None:
+            self.progress.console.print(message, markup=False, highlight=False)
         else:
-            self.error += 1
+            click.echo(message, err=True)
+
+    def start(self, total: int) -> None:
+        if self.quiet or not total or not sys.stderr.isatty():
+            return
+        self.progress = self.stack.enter_context(_progress_bar(total))
+
+    def line(self, line: ScanLine) -> None:
+        if self.progress is not None:
+            self.progress.advance(self.progress.task_ids[0])
+        if line.status != "ok":
+            self.warn(f"error: {line.source}: {line.error}")
 
 
-def _progress(enabled: bool, total: int) -> Any:
-    """A rich progress bar on stderr (rate and ETA), or a no-op stand-in."""
-    if not enabled:
-        return None
+def _progress_bar(total: int) -> Any:
+    """A rich progress bar on stderr with rate and ETA."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -174,16 +133,84 @@ def _progress(enabled: bool, total: int) -> Any:
     return progress
 
 
-def _warn(progress: Any, quiet: bool, message: str) -> None:
-    if quiet:
-        return
-    if progress is not None:
-        progress.console.print(message, markup=False, highlight=False)
-    else:
-        click.echo(message, err=True)
+def _check(options: ScanOptions) -> None:
+    """Usage errors of option combinations."""
+    output = options.output
+    if options.resume and output is None:
+        raise click.UsageError("--resume needs --output (the JSONL file to continue)")
+    if options.resume and options.fmt != "jsonl":
+        raise click.UsageError("--resume works with --format jsonl only")
+    if options.resume and (options.top is not None or options.min_score is not None):
+        raise click.UsageError(
+            "--resume cannot be combined with --top or --min-score (every file must be recorded)"
+        )
+    for extra, name in ((options.evidence_csv, "--evidence-csv"), (options.manifest, "--manifest")):
+        if extra is not None and output is not None and extra.resolve() == output.resolve():
+            raise click.UsageError(f"{name} must differ from --output")
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+def _scan_options(
+    paths: tuple[str, ...],
+    fmt: str | None,
+    output: Path | None,
+    manifest: Path | None,
+    lexicon: tuple[str, ...],
+    overlays: tuple[str, ...],
+    threshold: float | None,
+    **rest: Any,
+) -> ScanOptions:
+    from crisis_screen.runs.scan import ScanOptions
+
+    if manifest is None and output is not None:
+        manifest = output.with_name(output.name + ".manifest.json")
+    return ScanOptions(
+        paths=paths,
+        config=screener_config(lexicon, overlays, threshold),
+        fmt=_choose_format(fmt, output),
+        output=output,
+        manifest=manifest,
+        **rest,
+    )
+
+
+def _run(options: ScanOptions, quiet: bool) -> RunSummary:
+    """Run the scan with a progress bar; library errors become click errors."""
+    from crisis_screen.runs.scan import scan as run_scan
+
+    if options.jobs != 1 and options.scheduler is None:
+        # Worker processes may be needed: let their fork server build its screener while this
+        # process imports, walks the folders and opens the outputs.
+        from crisis_screen.runs.workers import start_early
+
+        start_early()
+    with ExitStack() as stack, library_errors(options.config):
+        console = _Console(quiet, stack)
+        return run_scan(options, warn=console.warn, on_start=console.start, on_line=console.line)
+
+
+def _finish(summary: RunSummary, quiet: bool) -> None:
+    """Print the summary line and exit with the run's status."""
+    if summary.interrupted is not None:
+        if summary.interrupted == signal.SIGPIPE:
+            # The reader went away (`| head`): stop quietly, like other Unix tools.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        elif not quiet:
+            click.echo(f"interrupted: {summary.screened} files screened in this run", err=True)
+        sys.exit(128 + summary.interrupted)
+    if not quiet:
+        rate = summary.screened / summary.seconds if summary.seconds > 0 else 0.0
+        click.echo(
+            f"{summary.inputs} files: {summary.ok} screened, {summary.flagged} flagged, "
+            f"{summary.error} failed"
+            + (f", {summary.resumed} already done" if summary.resumed else "")
+            + f" in {summary.seconds:.1f}s ({rate:,.0f} files/s)",
+            err=True,
+        )
+    sys.exit(EXIT_FAILURES if summary.error else EXIT_OK)
+
+
+@click.command(context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
 @click.option(
     "--format",
@@ -218,12 +245,7 @@ def _warn(progress: Any, quiet: bool, message: str) -> None:
 @click.option(
     "--min-score", type=click.FloatRange(0, 100), help="Keep only resumes scoring at least this."
 )
-@click.option(
-    "--lexicon",
-    multiple=True,
-    type=click.Path(exists=True, path_type=str),
-    help="Lexicon file or folder (repeatable; default: the shipped lexicon).",
-)
+@screener_options
 @click.option(
     "-j",
     "--jobs",
@@ -250,25 +272,7 @@ def _warn(progress: Any, quiet: bool, message: str) -> None:
 )
 @click.option("--fail-fast", is_flag=True, help="Stop at the first file that fails.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or summary.")
-def scan(
-    paths: tuple[str, ...],
-    fmt: str | None,
-    output: Path | None,
-    evidence_csv: Path | None,
-    manifest: Path | None,
-    threshold: float | None,
-    top: int | None,
-    min_score: float | None,
-    lexicon: tuple[str, ...],
-    jobs: int | None,
-    scheduler: str | None,
-    include: tuple[str, ...],
-    exclude: tuple[str, ...],
-    follow_symlinks: bool,
-    resume: bool,
-    fail_fast: bool,
-    quiet: bool,
-) -> None:
+def scan(quiet: bool, **params: Any) -> None:
     """Screen resume files and folders; ranked, explained results.
 
     PATHS are files and folders (searched recursively for PDF, DOCX, HTML, RTF, text,
@@ -277,402 +281,15 @@ def scan(
 
     Exit status: 0 all files screened, 1 some files failed, 2 usage error.
     """
-    fmt = _choose_format(fmt, output)
-    if resume and output is None:
-        raise click.UsageError("--resume needs --output (the JSONL file to continue)")
-    if resume and fmt != "jsonl":
-        raise click.UsageError("--resume works with --format jsonl only")
-    if resume and (top is not None or min_score is not None):
-        raise click.UsageError(
-            "--resume cannot be combined with --top or --min-score (every file must be recorded)"
-        )
-    for extra, name in ((evidence_csv, "--evidence-csv"), (manifest, "--manifest")):
-        if extra is not None and output is not None and extra.resolve() == output.resolve():
-            raise click.UsageError(f"{name} must differ from --output")
-    if manifest is None and output is not None:
-        manifest = output.with_name(output.name + ".manifest.json")
+    from crisis_screen.runs.scan import RunInterrupted
+
+    options = _scan_options(**params)
+    _check(options)
     try:
         with _stop_on_signals():
-            _scan(
-                paths, fmt, output, evidence_csv, manifest, threshold, top, min_score,
-                lexicon, jobs, scheduler, include, exclude, follow_symlinks, resume, fail_fast,
-                quiet,
-            )  # fmt: skip
-    except _Interrupted as exc:
+            summary = _run(options, quiet)
+    except RunInterrupted as exc:
         # Stopped before screening began (or while finishing): nothing half-written remains.
         click.echo(f"interrupted ({exc})", err=True)
         sys.exit(128 + exc.signum)
-
-
-def _scan(
-    paths: tuple[str, ...],
-    fmt: str,
-    output: Path | None,
-    evidence_csv: Path | None,
-    manifest: Path | None,
-    threshold: float | None,
-    top: int | None,
-    min_score: float | None,
-    lexicon: tuple[str, ...],
-    jobs: int | None,
-    scheduler: str | None,
-    include: tuple[str, ...],
-    exclude: tuple[str, ...],
-    follow_symlinks: bool,
-    resume: bool,
-    fail_fast: bool,
-    quiet: bool,
-) -> None:
-    """The body of ``scan``, run with SIGINT/SIGTERM turned into ``_Interrupted``."""
-    if jobs != 1 and scheduler is None:
-        # Worker processes may be needed: let their fork server build its screener while this
-        # process imports, walks the folders and opens the outputs.
-        from crisis_screen.workers import start_early
-
-        start_early()
-    from crisis_screen import batch
-
-    started = _utc_now()
-    t0 = time.perf_counter()
-    walked = batch.walk_paths(
-        paths, include=include, exclude=exclude, follow_symlinks=follow_symlinks
-    )
-    for path, reason in walked.skipped:
-        _warn(None, quiet, f"skipped {path}: {reason}")
-    files = walked.files
-    counts = _Counts(inputs=len(files))
-    todo = files
-    if resume:
-        assert output is not None
-        plan = batch.plan_resume(output, files)
-        todo = plan.todo
-        counts.resumed = len(plan.done)
-        for status, flagged in plan.prior.values():
-            counts.add(status, flagged)
-        if plan.repaired:
-            _warn(None, quiet, f"repaired {output}: dropped incomplete or outdated lines")
-        if plan.done:
-            _warn(None, quiet, f"resuming: {len(plan.done)} files already screened")
-
-    config = _config(lexicon, threshold)
-    # Starting workers costs about as much as screening a few hundred resumes, so a small
-    # batch is screened in this process unless --jobs asks otherwise.
-    n_process = jobs or max(1, min(batch.default_jobs(), len(todo) // _FILES_PER_DEFAULT_JOB))
-    screener: Screener | None = None
-    if scheduler is not None:
-        # The cluster's workers screen; a "local" cluster gets --jobs or every core.
-        n_process = jobs or batch.default_jobs()
-    if todo and scheduler is None and (n_process == 1 or len(todo) == 1):
-        screener = _build_screener(config)
-    elif lexicon:
-        _check_lexicon(lexicon)
-
-    ranked_output = fmt != "jsonl" or top is not None
-    collected: list[ScanRecord] = []
-    settings = {
-        "paths": list(paths),
-        "format": fmt,
-        "output": str(output) if output else None,
-        "evidence_csv": str(evidence_csv) if evidence_csv else None,
-        "threshold": config.threshold,
-        "top": top,
-        "min_score": min_score,
-        "lexicon": list(lexicon),
-        "jobs": n_process,
-        "scheduler": scheduler,
-        "include": list(include),
-        "exclude": list(exclude),
-        "follow_symlinks": follow_symlinks,
-        "resume": resume,
-        "fail_fast": fail_fast,
-    }
-    interrupted: int | None = None
-    stopped_early = False
-    progress = _progress(sys.stderr.isatty() and not quiet and bool(todo), len(todo))
-    with ExitStack() as stack:
-        # Connect before any output is opened: an unreachable cluster is a usage error that
-        # must leave an existing output file untouched.
-        client = _dask_client(stack, scheduler, n_process) if scheduler and todo else None
-        jsonl_out: IO[str] | None = None
-        if fmt == "jsonl" and top is None:
-            if output is not None:
-                jsonl_out = stack.enter_context(
-                    open(output, "a" if resume else "w", encoding="utf-8")  # noqa: SIM115
-                )
-            else:
-                jsonl_out = sys.stdout
-        evidence_writer: Any = None
-        if evidence_csv is not None:
-            import csv
-
-            from crisis_screen.report import EVIDENCE_CSV_COLUMNS
-
-            handle = stack.enter_context(batch.atomic_output(evidence_csv, newline=""))
-            evidence_writer = csv.writer(handle)
-            evidence_writer.writerow(EVIDENCE_CSV_COLUMNS)
-            if resume:
-                _prior_evidence(output, set(files).difference(todo), evidence_writer)
-        if progress is not None:
-            stack.enter_context(progress)
-        try:
-            if client is not None:
-                from crisis_screen import distributed
-
-                lines = distributed.scan_lines(todo, client, config=config)
-            else:
-                lines = batch.scan_lines(
-                    todo, config=config, screener=screener, n_process=n_process
-                )
-            stack.callback(_close, lines)
-            for line in lines:
-                counts.screened += 1
-                counts.add(line.status, line.flagged)
-                _emit(line, jsonl_out, evidence_writer, collected, ranked_output, min_score)
-                if not counts.versions:
-                    counts.versions = _versions_of(line)
-                if progress is not None:
-                    progress.advance(progress.task_ids[0])
-                if line.status != "ok":
-                    _warn(progress, quiet, f"error: {line.source}: {line.error}")
-                    if fail_fast:
-                        stopped_early = True
-                        break
-        except _Interrupted as exc:
-            interrupted = exc.signum
-        except BrokenPipeError:
-            # The reader went away (`| head`): stop quietly, like other Unix tools.
-            _silence_stdout()
-            interrupted = signal.SIGPIPE
-        if interrupted is not None:
-            # Leaving the stack with an exception removes the half-written temp files.
-            stack.pop_all().__exit__(_Interrupted, _Interrupted(interrupted), None)
-        elif ranked_output:
-            _write_ranked(fmt, output, collected, top, min_score, counts, started)
-
-    if not counts.versions:
-        counts.versions = _fallback_versions(screener, lexicon)
-    if manifest is not None:
-        _write_manifest(
-            manifest,
-            counts,
-            settings,
-            started,
-            time.perf_counter() - t0,
-            interrupted,
-            stopped_early,
-        )
-    if interrupted is not None:
-        if interrupted != signal.SIGPIPE:
-            _warn(None, quiet, f"interrupted: {counts.screened} files screened in this run")
-        sys.exit(128 + interrupted)
-    if not quiet:
-        elapsed = time.perf_counter() - t0
-        rate = counts.screened / elapsed if elapsed > 0 else 0.0
-        click.echo(
-            f"{counts.inputs} files: {counts.ok} screened, {counts.flagged} flagged, "
-            f"{counts.error} failed"
-            + (f", {counts.resumed} already done" if counts.resumed else "")
-            + f" in {elapsed:.1f}s ({rate:,.0f} files/s)",
-            err=True,
-        )
-    sys.exit(EXIT_FAILURES if counts.error else EXIT_OK)
-
-
-def _dask_client(stack: ExitStack, scheduler: str, n_process: int) -> Any:
-    """Connect to the Dask scheduler (or start a local cluster) for the rest of the run."""
-    try:
-        from crisis_screen import distributed
-    except ImportError as exc:
-        raise click.UsageError(str(exc)) from None
-    from crisis_screen.errors import CrisisScreenError
-
-    try:
-        return stack.enter_context(distributed.connect(scheduler, n_workers=n_process))
-    except CrisisScreenError as exc:
-        raise click.UsageError(str(exc)) from None
-
-
-def _close(lines: Any) -> None:
-    # Closing the generator shuts the worker pool down (also after --fail-fast).
-    lines.close()
-
-
-def _silence_stdout() -> None:
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-
-
-def _emit(
-    line: ScanLine,
-    jsonl_out: IO[str] | None,
-    evidence_writer: Any,
-    collected: list[ScanRecord],
-    ranked_output: bool,
-    min_score: float | None,
-) -> None:
-    keep = line.status != "ok" or min_score is None or (line.score or 0.0) >= min_score
-    if jsonl_out is not None and keep:
-        # One write per record, flushed: a killed run leaves complete lines only.
-        jsonl_out.write(line.json + "\n")
-        jsonl_out.flush()
-    if evidence_writer is not None or (ranked_output and keep):
-        record = line.to_record()
-        if evidence_writer is not None and keep:
-            from crisis_screen.report import evidence_rows
-
-            evidence_writer.writerows(evidence_rows(record))
-        if ranked_output and keep:
-            collected.append(record)
-
-
-def _prior_evidence(output: Path | None, sources: set[str], writer: Any) -> None:
-    """Add evidence rows of records kept from the interrupted run (--resume)."""
-    if output is None or not output.exists() or not sources:
-        return
-    from crisis_screen.report import evidence_rows, records_from_jsonl
-
-    with open(output, encoding="utf-8") as handle:
-        for record in records_from_jsonl(handle):
-            if record.source in sources:
-                writer.writerows(evidence_rows(record))
-
-
-def _versions_of(line: ScanLine) -> dict[str, str]:
-    import json
-
-    versions = json.loads(line.json).get("versions") or {}
-    return {str(k): str(v) for k, v in versions.items()}
-
-
-def _fallback_versions(screener: Screener | None, lexicon: Sequence[str]) -> dict[str, str]:
-    """Versions for the manifest when no file was screened in this run."""
-    if screener is not None:
-        return dict(screener.versions.model_dump())
-    from crisis_screen import __version__
-    from crisis_screen.scoring import SCORING_VERSION
-
-    lexicon_version = _check_lexicon(lexicon)
-    return {"library": __version__, "lexicon": lexicon_version or "", "scoring": SCORING_VERSION}
-
-
-def _write_ranked(
-    fmt: str,
-    output: Path | None,
-    collected: list[ScanRecord],
-    top: int | None,
-    min_score: float | None,
-    counts: _Counts,
-    started: str,
-) -> None:
-    from crisis_screen import batch, report
-
-    records = report.rank_records(collected, top=top, min_score=min_score)
-
-    def render(out: IO[str]) -> None:
-        if fmt == "table":
-            report.render_table(records, out)
-        elif fmt == "json":
-            out.write(report.render_json(records))
-        elif fmt == "jsonl":
-            for record in records:
-                out.write(record.model_dump_json() + "\n")
-        elif fmt == "csv":
-            report.write_csv(records, out)
-        else:
-            meta = {
-                "lexicon": counts.versions.get("lexicon", ""),
-                "scoring": counts.versions.get("scoring", ""),
-                "crisis_screen": counts.versions.get("library", ""),
-                "run started": started,
-            }
-            if top is not None:
-                meta["top"] = str(top)
-            if min_score is not None:
-                meta["min score"] = f"{min_score:g}"
-            out.write(report.render_html(records, meta=meta))
-
-    if output is None:
-        render(sys.stdout)
-        sys.stdout.flush()
-        return
-    with batch.atomic_output(output, newline="" if fmt == "csv" else None) as out:
-        render(out)
-
-
-def _write_manifest(
-    path: Path,
-    counts: _Counts,
-    settings: dict[str, Any],
-    started: str,
-    seconds: float,
-    interrupted: int | None,
-    stopped_early: bool,
-) -> None:
-    from crisis_screen import __version__, batch
-    from crisis_screen.report import dumps_manifest
-
-    status = "complete"
-    if interrupted is not None:
-        status = "interrupted"
-    elif stopped_early:
-        status = "stopped_at_first_failure"
-    manifest: dict[str, object] = {
-        "tool": "crisis-screen scan",
-        "crisis_screen_version": __version__,
-        "status": status,
-        "started_at": started,
-        "finished_at": _utc_now(),
-        "duration_s": round(seconds, 3),
-        "inputs": counts.inputs,
-        "screened_this_run": counts.screened,
-        "skipped_already_done": counts.resumed,
-        "ok": counts.ok,
-        "error": counts.error,
-        "flagged": counts.flagged,
-        "versions": counts.versions,
-        "settings": settings,
-    }
-    with batch.atomic_output(path) as out:
-        out.write(dumps_manifest(manifest))
-
-
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=str))
-@click.option(
-    "--threshold",
-    type=click.FloatRange(0, 100),
-    help="Score (0-100) at or above which a resume is flagged.",
-)
-@click.option(
-    "--lexicon",
-    multiple=True,
-    type=click.Path(exists=True, path_type=str),
-    help="Lexicon file or folder (repeatable; default: the shipped lexicon).",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("text", "json")),
-    default="text",
-    show_default=True,
-    help="Human-readable text, or the scan record as JSON.",
-)
-def explain(file: str, threshold: float | None, lexicon: tuple[str, ...], fmt: str) -> None:
-    """Explain one resume's evidence and score.
-
-    Prints every matched line, the matched text, concept, term, method and confidence,
-    whether it counts and which context rules changed it, then how the score was reached.
-    Exit status 1 when the file cannot be read.
-    """
-    from crisis_screen import batch
-    from crisis_screen.report import render_explain
-
-    screener = _build_screener(_config(lexicon, threshold))
-    record = batch.screen_file_record(screener, file)
-    if fmt == "json":
-        click.echo(record.model_dump_json(indent=2))
-    else:
-        click.echo(render_explain(record), nl=False)
-    if not record.ok:
-        click.echo(f"error: {record.source}: {record.error}", err=True)
-        sys.exit(EXIT_FAILURES)
+    _finish(summary, quiet)

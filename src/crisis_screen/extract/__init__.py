@@ -16,7 +16,6 @@ when a file of their format is read, so importing this package is cheap.
 from __future__ import annotations
 
 import os
-import stat
 
 from crisis_screen.errors import (
     CorruptDocumentError,
@@ -32,6 +31,7 @@ from crisis_screen.extract.detect import (
     looks_like_html,
     sniff,
 )
+from crisis_screen.extract.files import load_file
 from crisis_screen.extract.limits import Budget, ExtractionLimits
 from crisis_screen.extract.text import decode_text, finish_text, split_long_lines
 from crisis_screen.models import Document, DocumentFormat, SectionSpan
@@ -71,28 +71,11 @@ def read_document(path: str | os.PathLike[str], limits: ExtractionLimits | None 
         raise ExtractionError(repr(path), "not a file path") from None
     if not isinstance(source, str):
         source = os.fsdecode(source)
-    try:
-        info = os.stat(source)
-    except FileNotFoundError:
-        raise ExtractionError(source, "file not found") from None
-    except (OSError, ValueError):
-        raise ExtractionError(source, "cannot access file") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ExtractionError(source, "is a directory, not a file")
-    if not stat.S_ISREG(info.st_mode):
-        raise ExtractionError(source, "not a regular file")
-    if info.st_size > limits.max_file_bytes:
-        raise LimitExceededError(
-            source, f"file is {info.st_size} bytes, more than {limits.max_file_bytes}"
-        )
-    try:
-        with open(source, "rb") as handle:
-            # Read one byte past the limit: the file may have grown since stat().
-            data = handle.read(limits.max_file_bytes + 1)
-    except FileNotFoundError:
-        raise ExtractionError(source, "file not found") from None
-    except OSError:
-        raise ExtractionError(source, "cannot read file") from None
+    loaded = load_file(source, limits, digest=False)
+    if loaded.error is not None:
+        raise loaded.error
+    assert loaded.data is not None
+    data = loaded.data
     return _read(data, source, limits)
 
 

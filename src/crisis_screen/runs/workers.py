@@ -1,7 +1,7 @@
-"""How batch worker processes are started (kept import-light: multiprocessing only).
+"""How local worker processes are started (kept import-light: multiprocessing only).
 
 Workers fork from a fork server that has imported spaCy and built the default screener once
-(``crisis_screen._preload``), so each worker is ready in milliseconds instead of ~1.5 s. The
+(``crisis_screen.runs._preload``), so each worker is ready in milliseconds instead of ~1.5 s. The
 command line starts that server first thing, so its preload runs while the main process is
 still importing, walking folders and opening outputs.
 """
@@ -12,7 +12,7 @@ import multiprocessing
 import multiprocessing.context
 
 #: Module the fork server imports before forking workers.
-PRELOAD = "crisis_screen._preload"
+PRELOAD = "crisis_screen.runs._preload"
 
 
 def mp_context() -> multiprocessing.context.BaseContext:

@@ -1,4 +1,4 @@
-"""Preloaded by the batch workers' fork server; never imported by ``import crisis_screen``.
+"""Preloaded by the local workers' fork server; never imported by ``import crisis_screen``.
 
 Building a screener costs about 1.5 s (importing spaCy, then the matchers). The fork server
 imports this module once and every worker process forks from it with the default screener

@@ -1,0 +1,466 @@
+"""A whole scan as a library call: options -> sources -> executor -> sinks -> manifest.
+
+What ``crisis-screen scan`` does, callable from Python (and by any other front end)::
+
+    from crisis_screen.runs.scan import ScanOptions, scan
+
+    summary = scan(ScanOptions(paths=("resumes/",), output=Path("out.jsonl")))
+    print(summary.ok, summary.flagged, summary.error)
+
+:func:`run` is the core: screen sources on an executor and feed every record to the sinks.
+:func:`scan` adds what a command needs around it: walking folders, resuming, choosing the
+executor, opening the outputs and writing the manifest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+from crisis_screen.runs.engine import Executor, run_lines
+from crisis_screen.runs.records import Manifest, RunStatus, ScanLine
+from crisis_screen.runs.sinks import EvidenceCsvSink, JsonlSink, RankedSink, Sink, atomic_output
+from crisis_screen.runs.sources import Source, walk_paths
+from crisis_screen.screener import ScreenerConfig
+
+__all__ = ["RunInterrupted", "RunSummary", "ScanOptions", "open_executor", "run", "scan"]
+
+#: Without ``jobs``, one worker per this many files (up to the available cores).
+FILES_PER_DEFAULT_JOB = 300
+
+
+class RunInterrupted(BaseException):
+    """A stop signal during a run; a BaseException so per-file ``except Exception`` never eats it.
+
+    Attributes:
+        signum: The signal number (SIGINT, SIGTERM; SIGPIPE when the reader went away).
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@dataclass
+class RunSummary:
+    """What a run did (the counts of the manifest).
+
+    Attributes:
+        inputs: Sources found.
+        screened: Sources screened by this run.
+        resumed: Sources skipped because an interrupted run already holds them.
+        ok: Sources screened (this run and the resumed one).
+        error: Sources that failed.
+        flagged: Sources flagged.
+        versions: Library, lexicon and scoring versions of the records.
+        status: ``complete``, ``interrupted`` or ``stopped_at_first_failure``.
+        interrupted: The signal that stopped the run, or None.
+        seconds: Wall time.
+    """
+
+    inputs: int = 0
+    screened: int = 0
+    resumed: int = 0
+    ok: int = 0
+    error: int = 0
+    flagged: int = 0
+    versions: dict[str, str] = field(default_factory=dict)
+    status: RunStatus = "complete"
+    interrupted: int | None = None
+    seconds: float = 0.0
+
+    def add(self, status: str, flagged: bool) -> None:
+        """Count one record."""
+        if status == "ok":
+            self.ok += 1
+            self.flagged += int(flagged)
+        else:
+            self.error += 1
+
+
+def _kept(line: ScanLine, min_score: float | None) -> bool:
+    return line.status != "ok" or min_score is None or (line.score or 0.0) >= min_score
+
+
+def run(
+    sources: Sequence[Source],
+    executor: Executor[Any],
+    sinks: Sequence[Sink] = (),
+    *,
+    min_score: float | None = None,
+    fail_fast: bool = False,
+    on_line: Callable[[ScanLine], None] | None = None,
+    summary: RunSummary | None = None,
+) -> RunSummary:
+    """Screen ``sources`` on ``executor``; every kept record goes to every sink, in order.
+
+    Sinks are finished only when the run was not interrupted. The executor is left open (its
+    owner closes it). :class:`RunInterrupted` and ``BrokenPipeError`` stop the run and are
+    recorded in the summary instead of raised.
+
+    Args:
+        sources: Paths, URLs or in-memory sources.
+        executor: Where to screen (:mod:`crisis_screen.runs.local`, :mod:`~.dask`).
+        sinks: Where records go.
+        min_score: Records of screened sources scoring below this go to no sink.
+        fail_fast: Stop at the first source that fails.
+        on_line: Called with each record after the sinks (progress, warnings).
+        summary: Counts to continue (a resumed run); a new summary when None.
+
+    Returns:
+        The summary.
+    """
+    summary = summary or RunSummary(inputs=len(sources))
+    t0 = time.perf_counter()
+    lines = run_lines(sources, executor)
+    try:
+        for line in lines:
+            summary.screened += 1
+            summary.add(line.status, line.flagged)
+            if not summary.versions:
+                summary.versions = _versions_of(line)
+            if _kept(line, min_score):
+                for sink in sinks:
+                    sink.write(line)
+            if on_line is not None:
+                on_line(line)
+            if fail_fast and line.status != "ok":
+                summary.status = "stopped_at_first_failure"
+                break
+    except RunInterrupted as exc:
+        summary.status, summary.interrupted = "interrupted", exc.signum
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, like other Unix tools.
+        summary.status, summary.interrupted = "interrupted", signal.SIGPIPE
+    finally:
+        lines.close()  # cancels chunks still in flight (--fail-fast, interrupts)
+    if summary.interrupted is None:
+        for sink in sinks:
+            sink.finish()
+    summary.seconds += time.perf_counter() - t0
+    return summary
+
+
+def _versions_of(line: ScanLine) -> dict[str, str]:
+    record = line.to_record()
+    return {k: str(v) for k, v in record.versions.model_dump().items()}
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Everything a scan needs; the fields mirror the options of ``crisis-screen scan``.
+
+    Attributes:
+        paths: Files and folders (or URLs with a Dask scheduler).
+        config: How to build the screener (lexicon, overlays, threshold).
+        fmt: Output format: ``jsonl``, ``json``, ``csv``, ``table`` or ``html``.
+        output: The output file; None writes to stdout.
+        evidence_csv: Also write one CSV row per evidence item here.
+        manifest: Write the run manifest here (None: no manifest).
+        top: Keep only the N best resumes.
+        min_score: Keep only resumes scoring at least this.
+        jobs: Worker processes (None: the cores available, fewer for small batches).
+        scheduler: A Dask scheduler address, or ``local``, to screen on Dask.
+        include: Globs of files to screen inside folders.
+        exclude: Globs of files and folders to skip inside folders.
+        follow_symlinks: Follow symlinks that lead out of the folders.
+        resume: Continue an interrupted JSONL output.
+        fail_fast: Stop at the first file that fails.
+    """
+
+    paths: tuple[str, ...]
+    config: ScreenerConfig = field(default_factory=ScreenerConfig)
+    fmt: str = "jsonl"
+    output: Path | None = None
+    evidence_csv: Path | None = None
+    manifest: Path | None = None
+    top: int | None = None
+    min_score: float | None = None
+    jobs: int | None = None
+    scheduler: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    follow_symlinks: bool = False
+    resume: bool = False
+    fail_fast: bool = False
+
+    def settings(self, jobs: int) -> dict[str, Any]:
+        """The settings recorded in the manifest."""
+        out = {k: v for k, v in asdict(self).items() if k not in ("config", "fmt", "manifest")}
+        out.update(
+            paths=list(self.paths),
+            format=self.fmt,
+            output=str(self.output) if self.output else None,
+            evidence_csv=str(self.evidence_csv) if self.evidence_csv else None,
+            threshold=self.config.threshold,
+            lexicon=list(self.config.lexicon),
+            jobs=jobs,
+            include=list(self.include),
+            exclude=list(self.exclude),
+        )
+        if self.config.overlays:
+            out["overlays"] = list(self.config.overlays)
+        return out
+
+
+def utc_now() -> str:
+    """The current UTC time, ISO 8601 with milliseconds."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def default_jobs_for(options: ScanOptions, n_todo: int) -> int:
+    """Worker processes of a run: ``jobs``, or enough for the batch (a cluster: every core)."""
+    from crisis_screen.runs.local import default_jobs
+
+    if options.jobs:
+        return options.jobs
+    if options.scheduler is not None:
+        return default_jobs()
+    # Starting workers costs about as much as screening a few hundred resumes, so a small
+    # batch is screened in this process.
+    return max(1, min(default_jobs(), n_todo // FILES_PER_DEFAULT_JOB))
+
+
+class _NoWork(Executor[None]):
+    """The executor of a run with nothing left to screen (every file already done)."""
+
+    def submit(self, chunk: list[Source]) -> None:
+        """Never called: there are no sources."""
+        raise AssertionError("nothing to screen")
+
+    def result(self, handle: None) -> Any:
+        """Never called: there are no sources."""
+        raise AssertionError("nothing to screen")
+
+
+def _lexicon_version(config: ScreenerConfig) -> str:
+    from crisis_screen.lexicon import load_lexicon
+
+    return load_lexicon(list(config.lexicon) or None, overlays=config.overlays).version
+
+
+@contextlib.contextmanager
+def open_executor(options: ScanOptions, n_todo: int) -> Iterator[tuple[Executor[Any], str | None]]:
+    """Choose and start the executor of a scan; yield it with the lexicon version, if known.
+
+    The lexicon is loaded at most once in this process: as the screener itself when screening
+    here, else only to check a lexicon or overlay the user gave (workers build their own; a
+    bad one must fail here, before any output is touched).
+
+    Raises:
+        LexiconError: The lexicon is invalid.
+        CrisisScreenError: The model or the Dask cluster is unavailable.
+        ImportError: A scheduler is given but Dask is not installed.
+    """
+    from crisis_screen.runs.local import InProcessExecutor, ProcessPoolRunner
+
+    config = options.config
+    if n_todo == 0:
+        yield _NoWork(), _lexicon_version(config)
+        return
+    jobs = default_jobs_for(options, n_todo)
+    if options.scheduler is None and (jobs == 1 or n_todo == 1):
+        screener = config.build()
+        yield InProcessExecutor(screener), screener.versions.lexicon
+        return
+    version = _lexicon_version(config) if config.lexicon or config.overlays else None
+    with contextlib.ExitStack() as stack:
+        if options.scheduler is not None:
+            from crisis_screen.runs import dask
+
+            client = stack.enter_context(dask.connect(options.scheduler, n_workers=jobs))
+            stack.enter_context(dask.screeners_on(client, config))
+            yield dask.DaskExecutor(client, config), version
+            return
+        pool = ProcessPoolRunner(config, min(jobs, n_todo))
+        stack.callback(pool.close)
+        yield pool, version
+
+
+def _html_meta(options: ScanOptions, versions: dict[str, str], started: str) -> dict[str, str]:
+    meta = {
+        "lexicon": versions.get("lexicon", ""),
+        "scoring": versions.get("scoring", ""),
+        "crisis_screen": versions.get("library", ""),
+        "run started": started,
+    }
+    if options.top is not None:
+        meta["top"] = str(options.top)
+    if options.min_score is not None:
+        meta["min score"] = f"{options.min_score:g}"
+    return meta
+
+
+class _Ranked(RankedSink):
+    """A ranked sink whose HTML header gets the versions once the first record is in."""
+
+    def __init__(self, options: ScanOptions, summary: RunSummary, started: str) -> None:
+        super().__init__(options.fmt, options.output, top=options.top, min_score=options.min_score)
+        self._options, self._summary, self._started = options, summary, started
+
+    def finish(self) -> None:
+        """Render, with the run's versions in the header."""
+        self.meta = _html_meta(self._options, self._summary.versions, self._started)
+        super().finish()
+
+
+def _open_sinks(
+    stack: contextlib.ExitStack,
+    options: ScanOptions,
+    summary: RunSummary,
+    started: str,
+    done: set[str],
+    stdout: IO[str],
+) -> list[Sink]:
+    sinks: list[Sink] = []
+    if options.fmt == "jsonl" and options.top is None:
+        out = stdout
+        if options.output is not None:
+            mode = "a" if options.resume else "w"
+            out = stack.enter_context(open(options.output, mode, encoding="utf-8"))  # noqa: SIM115
+        sinks.append(JsonlSink(out))
+    else:
+        sinks.append(_Ranked(options, summary, started))
+    if options.evidence_csv is not None:
+        handle = stack.enter_context(atomic_output(options.evidence_csv, newline=""))
+        evidence = EvidenceCsvSink(handle)
+        if options.resume and options.output is not None and done:
+            _prior_evidence(options.output, done, evidence)
+        sinks.append(evidence)
+    return sinks
+
+
+def _prior_evidence(output: Path, sources: set[str], sink: EvidenceCsvSink) -> None:
+    """Add the evidence rows of records kept from the interrupted run (``resume``)."""
+    from crisis_screen.runs.records import ScanRecord
+
+    if not output.exists():
+        return
+    with open(output, encoding="utf-8") as handle:
+        for text in handle:
+            if text.strip():
+                record = ScanRecord.model_validate_json(text)
+                if record.source in sources:
+                    sink.write_record(record)
+
+
+def scan(
+    options: ScanOptions,
+    *,
+    warn: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_line: Callable[[ScanLine], None] | None = None,
+    stdout: IO[str] | None = None,
+) -> RunSummary:
+    """Run a whole scan: walk, resume, screen, write the outputs and the manifest.
+
+    Args:
+        options: What to scan and where the results go.
+        warn: Called with one-line notes (skipped entries, resumed files).
+        on_start: Called with the number of files to screen, once outputs are open.
+        on_line: Called with each record (progress, per-file errors).
+        stdout: Where output without a file goes (``sys.stdout`` by default).
+
+    Returns:
+        The summary (``status`` and ``interrupted`` tell how the run ended).
+
+    Raises:
+        LexiconError: The lexicon is invalid (no output was touched).
+        CrisisScreenError: The model or cluster is unavailable (no output was touched).
+    """
+    note = warn or (lambda message: None)
+    started, t0 = utc_now(), time.perf_counter()
+    walked = walk_paths(
+        options.paths,
+        include=options.include,
+        exclude=options.exclude,
+        follow_symlinks=options.follow_symlinks,
+    )
+    for path, reason in walked.skipped:
+        note(f"skipped {path}: {reason}")
+    summary, todo = _plan(options, walked.files, note)
+    jobs = default_jobs_for(options, len(todo))
+    with contextlib.ExitStack() as stack:
+        # The executor first: a bad lexicon or an unreachable cluster must leave outputs as
+        # they were.
+        executor, lexicon_version = stack.enter_context(open_executor(options, len(todo)))
+        done = set(walked.files).difference(todo)
+        sinks = _open_sinks(stack, options, summary, started, done, stdout or sys.stdout)
+        if on_start is not None:
+            on_start(len(todo))
+        run(
+            todo,
+            executor,
+            sinks,
+            min_score=options.min_score,
+            fail_fast=options.fail_fast,
+            on_line=on_line,
+            summary=summary,
+        )
+        if summary.interrupted is not None:
+            # Leaving the stack with an exception removes the half-written temp files.
+            stack.pop_all().__exit__(RunInterrupted, RunInterrupted(summary.interrupted), None)
+    if not summary.versions:
+        summary.versions = _fallback_versions(options.config, lexicon_version)
+    summary.seconds = time.perf_counter() - t0
+    if options.manifest is not None:
+        _write_manifest(options, summary, jobs, started)
+    return summary
+
+
+def _plan(
+    options: ScanOptions, files: list[str], note: Callable[[str], None]
+) -> tuple[RunSummary, list[str]]:
+    summary = RunSummary(inputs=len(files))
+    if not options.resume or options.output is None:
+        return summary, files
+    from crisis_screen.runs.resume import plan_resume
+
+    plan = plan_resume(options.output, files)
+    summary.resumed = len(plan.done)
+    for status, flagged in plan.prior.values():
+        summary.add(status, flagged)
+    if plan.repaired:
+        note(f"repaired {options.output}: dropped incomplete or outdated lines")
+    if plan.done:
+        note(f"resuming: {len(plan.done)} files already screened")
+    return summary, plan.todo
+
+
+def _fallback_versions(config: ScreenerConfig, lexicon_version: str | None) -> dict[str, str]:
+    """Versions for the manifest when no record came back in this run."""
+    from crisis_screen import __version__
+    from crisis_screen.scoring import SCORING_VERSION
+
+    lexicon = lexicon_version if lexicon_version is not None else _lexicon_version(config)
+    return {"library": __version__, "lexicon": lexicon, "scoring": SCORING_VERSION}
+
+
+def _write_manifest(options: ScanOptions, summary: RunSummary, jobs: int, started: str) -> None:
+    from crisis_screen import __version__
+
+    assert options.manifest is not None
+    manifest = Manifest(
+        crisis_screen_version=__version__,
+        status=summary.status,
+        started_at=started,
+        finished_at=utc_now(),
+        duration_s=round(summary.seconds, 3),
+        inputs=summary.inputs,
+        screened_this_run=summary.screened,
+        skipped_already_done=summary.resumed,
+        ok=summary.ok,
+        error=summary.error,
+        flagged=summary.flagged,
+        versions=summary.versions,
+        settings=options.settings(jobs),
+    )
+    with atomic_output(options.manifest) as out:
+        out.write(manifest.dumps())

@@ -1,0 +1,272 @@
+"""Screening one source into one record: ok, error and crash records are built here only.
+
+Every executor (in-process, local process pool, Dask) screens a chunk of sources with
+:func:`screen_sources`, so every front end gives the same records for the same inputs.
+A bad source gives an ``error`` record, never an exception.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Any
+
+from crisis_screen.errors import ExtractionError
+from crisis_screen.extract.limits import ExtractionLimits
+from crisis_screen.models import Document, Evidence, ScreenResult, Versions
+from crisis_screen.runs.records import ScanLine, ScanRecord, Timings
+from crisis_screen.runs.sources import Fetched, MemorySource, Source, fetch, is_url
+
+if TYPE_CHECKING:
+    from crisis_screen.screener import Screener
+
+__all__ = [
+    "crash_line",
+    "crash_record",
+    "error_record",
+    "ok_record",
+    "screen_fetched",
+    "screen_source",
+    "screen_sources",
+    "to_line",
+]
+
+#: Concurrent reads per process for URLs: object stores answer in tens of milliseconds per
+#: request, so reads overlap while screening stays on one thread.
+URL_READ_THREADS = 16
+_READ_POOL: ThreadPoolExecutor | None = None
+_READ_POOL_LOCK = threading.Lock()
+
+
+def elapsed_ms(seconds: float) -> float:
+    """Seconds as milliseconds, rounded to the microsecond."""
+    return round(seconds * 1000.0, 3)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) or "no reason given"
+
+
+def evidence_line_starts(text: str, evidence: Sequence[Evidence]) -> tuple[int, ...]:
+    """Offsets of each evidence line in ``text``.
+
+    The screener numbers lines as ``str.splitlines`` does; the offsets are computed here
+    rather than taken from the segmenter so that the record format does not depend on its
+    internals, and each one is checked against the evidence before it is reported.
+    """
+    if not evidence:
+        return ()
+    last = max(ev.line_no for ev in evidence)
+    line_offsets: list[int] = []
+    pos = 0
+    for chunk in text.splitlines(keepends=True):
+        line_offsets.append(pos)
+        if len(line_offsets) >= last:
+            break
+        pos += len(chunk)
+    starts: list[int] = []
+    for ev in evidence:
+        start = line_offsets[ev.line_no - 1] if ev.line_no <= len(line_offsets) else -1
+        if not (0 <= start <= ev.start <= ev.end <= start + len(ev.line)) or (
+            text[start : start + len(ev.line)] != ev.line
+        ):
+            # Never report a wrong offset; -1 tells renderers to locate the text instead.
+            start = -1
+        starts.append(start)
+    return tuple(starts)
+
+
+def ok_record(
+    source: str, sha: str | None, document: Document, result: ScreenResult, t0: float, t1: float
+) -> ScanRecord:
+    """Build the record of a screened file (``t0`` read started, ``t1`` screening started)."""
+    line_starts = evidence_line_starts(document.text, result.evidence)
+    t2 = time.perf_counter()
+    return ScanRecord(
+        source=source,
+        sha256=sha,
+        status="ok",
+        format=document.format,
+        score=result.score,
+        flagged=result.flagged,
+        threshold=result.threshold,
+        evidence=result.evidence,
+        line_starts=line_starts,
+        summary=result.summary,
+        timings=Timings(read_ms=elapsed_ms(t1 - t0), screen_ms=elapsed_ms(t2 - t1)),
+        versions=result.versions,
+    )
+
+
+def error_record(
+    source: str,
+    sha: str | None,
+    exc: BaseException,
+    t0: float,
+    t1: float | None,
+    versions: Versions,
+) -> ScanRecord:
+    """Build the error record of a file that could not be screened.
+
+    The reason is the exception's one-line reason (never resume text); an unexpected exception
+    is reported by its type only.
+    """
+    now = time.perf_counter()
+    if isinstance(exc, ExtractionError):
+        reason = _one_line(exc.reason)
+    elif isinstance(exc, OSError) and exc.strerror:
+        reason = _one_line(exc.strerror)
+    else:
+        # Messages of unexpected exceptions can quote the text being processed, so only the
+        # type and the stage are reported.
+        stage = "reading" if t1 is None else "screening"
+        reason = f"unexpected {type(exc).__name__} while {stage} the file"
+    return ScanRecord(
+        source=source,
+        sha256=sha,
+        status="error",
+        error_type=type(exc).__name__,
+        error=reason,
+        timings=Timings(
+            read_ms=elapsed_ms((t1 if t1 is not None else now) - t0),
+            screen_ms=elapsed_ms(now - t1) if t1 is not None else 0.0,
+        ),
+        versions=versions,
+    )
+
+
+def to_line(record: ScanRecord, keep: bool = False) -> ScanLine:
+    """Serialise a record into the line the CLI writes (``keep`` also keeps the model)."""
+    return ScanLine(
+        source=record.source,
+        sha256=record.sha256,
+        status=record.status,
+        score=record.score,
+        flagged=bool(record.flagged),
+        error=record.error,
+        json=record.model_dump_json(),
+        record=record if keep else None,
+    )
+
+
+def crash_record(source: str, versions: Versions | None) -> ScanRecord:
+    """The record of a file whose screening killed its worker process."""
+    return ScanRecord(
+        source=source,
+        status="error",
+        error_type="WorkerCrashed",
+        error="the worker process died while reading or screening this file",
+        timings=Timings(read_ms=0.0, screen_ms=0.0),
+        versions=versions or Versions(library="unknown", lexicon="unknown", scoring="unknown"),
+    )
+
+
+def crash_line(source: str, versions: Versions | None) -> ScanLine:
+    """The serialised :func:`crash_record`."""
+    return to_line(crash_record(source, versions))
+
+
+def screen_fetched(
+    screener: Screener,
+    fetched: Fetched,
+    limits: ExtractionLimits | None = None,
+    lock: threading.Lock | None = None,
+) -> ScanRecord:
+    """Extract and screen a source already read; failures become an ``error`` record.
+
+    Args:
+        screener: The screener to use.
+        fetched: The source's bytes (or why they could not be read), from :func:`fetch`.
+        limits: Extraction limits; the defaults when None.
+        lock: Held while screening (a screener is used by one thread at a time).
+
+    Returns:
+        The record (never raises for a bad source).
+    """
+    from crisis_screen.extract import read_bytes
+
+    limits = limits or ExtractionLimits()
+    source, sha, versions = fetched.source, fetched.sha256, screener.versions
+    # Reading may have happened earlier (concurrently): back-date t0 so read_ms includes it.
+    t0 = time.perf_counter() - fetched.seconds
+    if fetched.error is not None or fetched.data is None:
+        error = fetched.error or ExtractionError(source, "cannot read file")
+        return error_record(source, sha, error, t0, None, versions)
+    try:
+        document = read_bytes(fetched.data, filename=source, limits=limits)
+    except Exception as exc:  # read_bytes promises ExtractionError only; be safe anyway
+        return error_record(source, sha, exc, t0, None, versions)
+    t1 = time.perf_counter()
+    try:
+        with lock or nullcontext():
+            result = screener.screen_document(document)
+        return ok_record(source, sha, document, result, t0, t1)
+    except Exception as exc:
+        return error_record(source, sha, exc, t0, t1, versions)
+
+
+def screen_source(
+    screener: Screener,
+    source: Source,
+    limits: ExtractionLimits | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> ScanRecord:
+    """Read and screen one path, URL or :class:`MemorySource` (never raises for bad input).
+
+    Args:
+        screener: The screener to use.
+        source: What to screen.
+        limits: Reading limits; the defaults when None.
+        storage_options: fsspec options for URLs.
+
+    Returns:
+        The record.
+    """
+    limits = limits or ExtractionLimits()
+    return screen_fetched(screener, fetch(source, limits, storage_options), limits)
+
+
+def _read_pool() -> ThreadPoolExecutor:
+    global _READ_POOL
+    with _READ_POOL_LOCK:
+        if _READ_POOL is None:
+            _READ_POOL = ThreadPoolExecutor(URL_READ_THREADS, thread_name_prefix="cs-read")
+        return _READ_POOL
+
+
+def screen_sources(
+    screener: Screener,
+    sources: Sequence[Source],
+    limits: ExtractionLimits | None = None,
+    storage_options: dict[str, Any] | None = None,
+    lock: threading.Lock | None = None,
+) -> list[ScanRecord]:
+    """Screen sources in order (one chunk of a run); never raises for a bad source.
+
+    URLs are read concurrently ahead of screening; paths and bytes are read in line.
+
+    Args:
+        screener: The screener to use.
+        sources: The chunk.
+        limits: Reading limits; the defaults when None.
+        storage_options: fsspec options for URLs.
+        lock: Held while screening each source.
+
+    Returns:
+        One record per source, in order.
+    """
+    limits = limits or ExtractionLimits()
+    urls = [s for s in sources if not isinstance(s, MemorySource) and is_url(s)]
+    ahead: dict[str, Fetched] = {}
+    if urls:
+        fetched = _read_pool().map(lambda u: fetch(u, limits, storage_options), urls)
+        ahead = dict(zip(urls, fetched, strict=True))
+    records: list[ScanRecord] = []
+    for source in sources:
+        done = ahead.get(source) if isinstance(source, str) else None
+        done = done or fetch(source, limits, storage_options)
+        records.append(screen_fetched(screener, done, limits, lock))
+    return records
