@@ -245,7 +245,9 @@ def _typo_anchors(form: str) -> list[str]:
     """
     words = form.split()
     # A short word is never corrected (fuzzy.MIN_WORD_CHARS): no anchor needed for its typo.
-    return [" ".join(words[:i]) + " " + words[i][:3] for i in range(1, len(words)) if len(words[i]) >= 5]
+    return [
+        " ".join(words[:i]) + " " + words[i][:3] for i in range(1, len(words)) if len(words[i]) >= 5
+    ]
 
 
 #: Most word pairs one pair of adjacent pattern tokens may give as anchors.
@@ -273,7 +275,7 @@ def _adjacent_pairs(pattern: Pattern) -> list[str]:
 
     sets = [pattern_trigger([spec]) if plain(spec) else () for spec in pattern]
     best: list[str] = []
-    for left, right, spec_l, spec_r in zip(sets, sets[1:], pattern, pattern[1:]):
+    for left, right, spec_l, spec_r in zip(sets, sets[1:], pattern, pattern[1:], strict=False):
         if not left or not right or "ORTH" in spec_l or "ORTH" in spec_r:
             continue
         a, b = left[0], right[0]
@@ -312,9 +314,9 @@ def _distinctive_token(
     best = max(usable, key=rank)
     out: list[tuple[str, bool]] = []
     for word in sorted(best):
-        upper = [o for o in orth if o.lower() == word and o.isupper()]
-        if upper:
-            out.extend((o, True) for o in upper)
+        acronyms = [o for o in orth if o.lower() == word and o.isupper()]
+        if acronyms:
+            out.extend((o, True) for o in acronyms)
         else:
             out.append((word, False))
     return out
@@ -427,8 +429,7 @@ def _merge(
             prev = categories.get(name)
             if prev is not None and prev != spec:
                 problems.append(
-                    f"{path}: categories.{name}: declared differently in"
-                    f" {origins.categories[name]}"
+                    f"{path}: categories.{name}: declared differently in {origins.categories[name]}"
                 )
                 continue
             categories[name] = spec

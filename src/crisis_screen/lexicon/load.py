@@ -45,7 +45,7 @@ def default_lexicon_dir() -> Path:
     Inside an installed wheel the data is package data (``crisis_screen/data/lexicon``); in a
     source checkout (editable install or ``PYTHONPATH=src``) it is the top-level ``lexicon/``.
     """
-    packaged = resources.files("crisis_screen").joinpath("data", "lexicon")
+    packaged = resources.files("crisis_screen").joinpath("data").joinpath("lexicon")
     if packaged.is_dir():
         return Path(str(packaged))
     checkout = Path(__file__).resolve().parents[3] / "lexicon"

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from functools import lru_cache
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 # Function words are never inflected ("respond to crisis" -> "responded to crises").
 _FUNCTION_WORDS = frozenset(
