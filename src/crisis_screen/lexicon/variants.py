@@ -52,13 +52,43 @@ def _dictionary_forms(word: str) -> tuple[str, ...]:
     import lemminflect  # lazy: its tables load on first use, never at import
 
     found = dict(lemminflect.getAllInflections(word))
-    if not found:
-        # An inflected form in the term ("calls"): the forms of its lemma in the same part of
-        # speech ("call", "calls" as a noun; "called", "calling" as a verb).
-        for upos, lemmas in lemminflect.getAllLemmas(word).items():
-            for lemma in lemmas:
-                found.update(lemminflect.getAllInflections(lemma, upos=upos))
+    known = bool(found)  # "nonviolent" is known, as an adjective with no other form
+    if {f for forms in found.values() for f in forms} <= {word}:
+        # An inflected form in the term ("calls"): the forms of its lemma ("call", "called",
+        # "calling"). Regular endings are undone first; lemminflect's lemma table (a second,
+        # slower table to load) is read only for the irregular rest ("held").
+        for lemma in _regular_lemmas(word):
+            forms = lemminflect.getAllInflections(lemma)
+            if any(word in f for f in forms.values()):
+                found.update(forms)
+        if not known and not found:
+            for upos, lemmas in lemminflect.getAllLemmas(word).items():
+                for lemma in lemmas:
+                    found.update(lemminflect.getAllInflections(lemma, upos=upos))
     return tuple(dict.fromkeys(f for forms in found.values() for f in forms))
+
+
+def _regular_lemmas(word: str) -> list[str]:
+    """Candidate lemmas of a regularly inflected word (checked against the dictionary)."""
+    out = []
+    for suffix, repl in (
+        ("ies", "y"),
+        ("ied", "y"),
+        ("es", ""),
+        ("s", ""),
+        ("ed", ""),
+        ("ed", "e"),
+        ("ing", ""),
+        ("ing", "e"),
+    ):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            out.append(word[: -len(suffix)] + repl)
+    # doubled consonants: "committed" -> "commit"
+    if word.endswith(("ed", "ing")):
+        stem = word[:-2] if word.endswith("ed") else word[:-3]
+        if len(stem) > 3 and stem[-1] == stem[-2]:
+            out.append(stem[:-1])
+    return list(dict.fromkeys(out))
 
 
 def word_forms(word: str) -> list[str]:
