@@ -239,3 +239,22 @@ def test_the_typo_corrector_leaves_a_users_pipeline_as_given() -> None:
     # and the correction still works a second time (it lives in the screener's own table)
     [again] = screener.screen_text("Crisis Interventon techniques").evidence
     assert again.method == "fuzzy"
+
+
+ORDINARY_LINES = [
+    "Managed a team of five cashiers and the weekly rota",
+    "Responded to customer emails within one business day",
+    "Handled payroll for the regional sales office",
+    "Health and safety officer for the distribution warehouse",
+    "Emergency room nurse on the night shift",
+    "Talked to suppliers about delivery schedules",
+    "Line supervisor, packaging unit; first aid at work certificate",
+    "Case manager for commercial insurance claims",
+]
+
+
+@pytest.mark.parametrize("line", ORDINARY_LINES)
+def test_shipped_gate_skips_ordinary_lines(screener: Screener, line: str) -> None:
+    # Words that shipped terms use ("team", "response", "officer", "emergency", "talked") are
+    # not anchors on their own: the derived anchors are whole variants and selective pairs.
+    assert screener.terms.gate.positions(line) == []

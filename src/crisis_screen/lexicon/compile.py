@@ -255,11 +255,12 @@ _MAX_PAIRS = 32
 
 
 def _adjacent_pairs(pattern: Pattern) -> list[str]:
-    """Return "word word" anchors of the pattern's most selective pair of adjacent tokens.
+    """Return "word word" anchors of the pattern's most selective pair of neighbouring tokens.
 
     Two mandatory word tokens side by side can only match as those two words with one space
     between (spaCy makes any other gap a token of its own), and a pair is rarer than either of
-    its words ("talked down" vs "down"). Pairs of tokens that allow many words are skipped.
+    its words ("talked down" vs "down"). One optional word token between them ("off the
+    ledge") adds the three-word forms. Pairs that allow many forms are skipped.
     """
     from crisis_screen.matchers import pattern_trigger
 
@@ -273,17 +274,34 @@ def _adjacent_pairs(pattern: Pattern) -> list[str]:
                 return True
         return False
 
-    sets = [pattern_trigger([spec]) if plain(spec) else () for spec in pattern]
+    def words_of(spec: dict[str, object]) -> frozenset[str] | None:
+        if "ORTH" in spec or not plain(spec):
+            return None
+        found = pattern_trigger([{k: v for k, v in spec.items() if k != "OP"}])
+        return found[0] if found else None
+
     best: list[str] = []
-    for left, right, spec_l, spec_r in zip(sets, sets[1:], pattern, pattern[1:], strict=False):
-        if not left or not right or "ORTH" in spec_l or "ORTH" in spec_r:
+    for i, left_spec in enumerate(pattern):
+        left = words_of(left_spec) if left_spec.get("OP") is None else None
+        if left is None:
             continue
-        a, b = left[0], right[0]
-        if len(a) * len(b) > _MAX_PAIRS or not all(" " not in w for w in a | b):
+        middle: frozenset[str] | None = None
+        j = i + 1
+        if j < len(pattern) and pattern[j].get("OP") == "?":
+            middle = words_of(pattern[j])
+            if middle is None:
+                continue
+            j += 1
+        if j >= len(pattern) or pattern[j].get("OP") is not None:
             continue
-        pairs = sorted(f"{x} {y}" for x in a for y in b)
-        if not best or len(pairs) < len(best):
-            best = pairs
+        right = words_of(pattern[j])
+        if right is None:
+            continue
+        forms = [f"{x} {y}" for x in left for y in right]
+        if middle is not None:
+            forms += [f"{x} {m} {y}" for x in left for m in middle for y in right]
+        if len(forms) <= _MAX_PAIRS and (not best or len(forms) < len(best)):
+            best = sorted(forms)
     return best
 
 
