@@ -554,5 +554,7 @@ def _compile_questions(data: BankFile, path: str, problems: list[str]) -> dict[s
             lexicons[q.id] = compile_lexicon([(Path(path), question_lexicon_file(data, q))])
         except LexiconError as exc:
             for p in exc.problems:
-                problems.append(f"{path}: question {q.id!r}: {p.replace('concept ', 'key point ')}")
+                # compile_lexicon names the file already; the question goes after it
+                p = p.removeprefix(f"{path}: ").replace("concept ", "key point ")
+                problems.append(f"{path}: question {q.id!r}: {p}")
     return lexicons
