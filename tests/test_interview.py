@@ -24,7 +24,7 @@ from crisis_screen.interview import (
     score_answer,
 )
 from crisis_screen.interview.bank import DEFAULT_BANK_FILE
-from crisis_screen.lexicon import default_lexicon_dir, load_lexicon
+from crisis_screen.lexicon import default_skill_dir, load_lexicon
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -84,7 +84,7 @@ def test_lexicon_loader_skips_companion_files() -> None:
 
 
 def test_bank_has_no_hypothetical_cue() -> None:
-    raw = tomllib.loads((default_lexicon_dir() / DEFAULT_BANK_FILE).read_text("utf-8"))
+    raw = tomllib.loads((default_skill_dir() / DEFAULT_BANK_FILE).read_text("utf-8"))
     assert {c["category"] for c in raw["cues"]} == {"negated", "pseudo"}
 
 

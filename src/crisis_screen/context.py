@@ -1,10 +1,12 @@
 """ConText-style context rules: cues found on a line and their effect on each hit.
 
 Cues are lexicon data (category, literals or token patterns, direction, scope, terminators,
-pseudo-cues). A cue affects a hit when it stands on the same line, on the side its direction
-names, within its scope in tokens, with no terminator of its category in between. Pseudo cues
-("not only", "without incident") cancel the cues inside them. Context never deletes a hit: it
-adds an adjustment with the cue and the reason.
+pseudo-cues), and what a category does is data too (its ``effect`` in ``[categories]``). A cue
+affects a hit when it stands on the same line, on the side its direction names, within its
+scope in tokens, with no terminator of its category in between; evidence-kind cues apply to the
+whole line. A skill's cues affect that skill's hits only; common cues affect every skill's.
+Pseudo cues ("not only", "without incident") cancel the cues inside them. Context never deletes
+a hit: it adds an adjustment with the cue and the reason.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crisis_screen.lexicon import EVIDENCE_CATEGORIES, VOIDING_CATEGORIES, Cue, Lexicon
+from crisis_screen.lexicon import CueRule, Lexicon
 from crisis_screen.matchers import GatedMatcher, Hit, line_words
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ class CueMatch:
         end_char: End offset of the cue in the line text.
     """
 
-    cue: Cue
+    cue: CueRule
     start: int
     end: int
     start_char: int
@@ -78,9 +80,9 @@ class CueFinder:
         self._literals = PhraseMatcher(vocab, attr="LOWER")
         self._exact = PhraseMatcher(vocab, attr="ORTH")
         self._patterns = GatedMatcher(vocab)
-        self._cues: dict[int, Cue] = {}
+        self._cues: dict[int, CueRule] = {}
         for cue in lexicon.cues:
-            key = f"cue|{cue.id}"
+            key = cue.key
             self._cues[vocab.strings[key]] = cue
             if cue.literals:
                 self._literals.add(key, [nlp.make_doc(x.lower()) for x in cue.literals])
@@ -93,7 +95,7 @@ class CueFinder:
             cat: _terminator_table(words) for cat, words in lexicon.terminators.items()
         }
         self._cue_terminators = {
-            cue.id: _terminator_table(cue.terminators)
+            cue.key: _terminator_table(cue.terminators)
             for cue in lexicon.cues
             if cue.terminators is not None
         }
@@ -122,22 +124,22 @@ class CueFinder:
             for match_id, start, end in matches:
                 last = chars[end - 1]
                 found.append(CueMatch(self._cues[match_id], start, end, chars[start][0], sum(last)))
-        pseudo = [m for m in found if m.cue.category == "pseudo"]
+        pseudo = [m for m in found if m.cue.effect == "pseudo"]
         if not pseudo:
             return found
         return [
             m
             for m in found
-            if m.cue.category != "pseudo"
+            if m.cue.effect != "pseudo"
             and not any(p.start <= m.start and m.end <= p.end for p in pseudo)
         ]
 
-    def terminated(self, doc: Doc, cue: Cue, start: int, end: int) -> bool:
+    def terminated(self, doc: Doc, cue: CueRule, start: int, end: int) -> bool:
         """Return True when a terminator of ``cue`` stands in tokens ``[start, end)``.
 
         A cue's own ``terminators`` replace those of its category.
         """
-        table = self._cue_terminators.get(cue.id) or self._terminators.get(cue.category)
+        table = self._cue_terminators.get(cue.key) or self._terminators.get(cue.category)
         words, phrases = table or (frozenset(), ())
         if start >= end:
             return False
@@ -164,9 +166,11 @@ class CueFinder:
         out: list[Effect] = []
         for m in cues:
             cue = m.cue
+            if cue.skill is not None and cue.skill != hit.skill:
+                continue  # another skill's domain cue
             if cue.applies_to is not None and hit.concept not in cue.applies_to:
                 continue
-            if cue.category in EVIDENCE_CATEGORIES:
+            if cue.effect == "evidence":
                 out.append(Effect(cue.category, m))
                 continue
             if m.start < hit.end and hit.start < m.end:
@@ -185,6 +189,6 @@ class CueFinder:
         gap_start, gap_end = (m.end, hit.start) if before else (hit.end, m.start)
         if cue.scope is not None and gap_end - gap_start > cue.scope:
             return False
-        if cue.category in VOIDING_CATEGORIES:
+        if cue.effect == "void":
             return not self.terminated(doc, cue, gap_start, gap_end)
         return True

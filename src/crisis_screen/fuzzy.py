@@ -2,9 +2,12 @@
 
 Fuzzy-matching every line against every term is slow and imprecise (short lines match pieces
 of terms). Instead, each unknown word of a candidate line is compared once against the words
-of fuzzy-enabled terms; a close one ("Interventon" -> "intervention") gets that word as its
-spaCy ``NORM``, so the ordinary NORM phrase matcher finds the term. The decision is cached
-per word, so the cost per resume is close to zero once the vocabulary is warm.
+of fuzzy-enabled terms; a close one ("Interventon" -> "intervention") gets that word as the
+``NORM`` of that token in the line's own doc, so the ordinary NORM phrase matcher finds the
+term. The correction is token-level: the pipeline's vocabulary (its lexeme norms) is never
+written, so a pipeline passed in by the user is left as given for everything else it is used
+for. The decision is kept per word in the corrector's own table, so the cost per resume is
+close to zero once it is warm.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from rapidfuzz import fuzz, process
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
-    from spacy.vocab import Vocab
 
 #: rapidfuzz ratio (0-100) a word needs to count as a typo of a lexicon word.
 MIN_WORD_RATIO = 88.0
@@ -29,22 +31,23 @@ MAX_CACHE = 200_000
 class TypoCorrector:
     """Correct misspelt words of candidate lines toward the lexicon's words."""
 
-    def __init__(self, vocab: Vocab, *, known: Iterable[str], targets: Iterable[str]) -> None:
+    def __init__(self, *, known: Iterable[str], targets: Iterable[str]) -> None:
         """Prepare the correction tables.
 
         Args:
-            vocab: The pipeline vocabulary whose lexeme norms are set.
             known: Every lower-case word of every term variant; these are never corrected.
             targets: Words of fuzzy-enabled terms that a typo may be corrected to.
         """
-        self._vocab = vocab
         self._known = frozenset(known)
         self._targets = sorted(t for t in set(targets) if len(t) >= MIN_WORD_CHARS)
         self._cache: dict[str, str | None] = {}
-        self._by_id: dict[int, bool] = {}
+        # word id (ORTH) -> the lexicon word it is a typo of, or None: the screener's own table
+        self._by_id: dict[int, str | None] = {}
 
     def correct(self, doc: Doc) -> set[int]:
-        """Set the NORM of misspelt words in ``doc``; return the indices of corrected tokens.
+        """Set the NORM of misspelt tokens of ``doc``; return the indices of corrected tokens.
+
+        Only the tokens of this doc change (``Token.norm_``); the vocabulary's lexemes do not.
 
         Args:
             doc: A tokenised candidate line.
@@ -57,28 +60,28 @@ class TypoCorrector:
         # Work on the array of word ids: creating a Token object per word costs more than the
         # whole decision for a known word.
         orths: list[int] = doc.to_array(ORTH).tolist()
-        typo_ids: set[int] = set()
-        strings = self._vocab.strings
+        typos: dict[int, str] = {}
+        strings = doc.vocab.strings
+        by_id = self._by_id
         for orth in set(orths):
-            decision = self._by_id.get(orth)
-            if decision is None:
-                word = strings[orth]
-                lower = word.lower()
+            if orth in by_id:
+                target = by_id[orth]
+            else:
+                lower = strings[orth].lower()
                 target = None
                 if len(lower) >= MIN_WORD_CHARS and lower not in self._known and lower.isalpha():
                     target = self._lookup(lower)
-                if target is not None:
-                    # Lexeme norms are shared by every later occurrence of the same spelling.
-                    self._vocab[orth].norm_ = target
-                decision = target is not None
-                if len(self._by_id) >= MAX_CACHE:
-                    self._by_id.clear()
-                self._by_id[orth] = decision
-            if decision:
-                typo_ids.add(orth)
-        if not typo_ids:
+                if len(by_id) >= MAX_CACHE:
+                    by_id.clear()
+                by_id[orth] = target
+            if target is not None:
+                typos[orth] = target
+        if not typos:
             return set()
-        return {i for i, orth in enumerate(orths) if orth in typo_ids}
+        corrected = {i for i, orth in enumerate(orths) if orth in typos}
+        for i in corrected:
+            doc[i].norm_ = typos[orths[i]]
+        return corrected
 
     def _lookup(self, word: str) -> str | None:
         if word in self._cache:

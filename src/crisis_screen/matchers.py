@@ -3,12 +3,14 @@
 Three matchers are built once from the lexicon, on one vocabulary:
 
 - a PhraseMatcher on ``NORM`` for phrase and lemma terms and their generated variants
-  (``NORM`` is the lower-case form, except for words corrected by :mod:`crisis_screen.fuzzy`);
+  (``NORM`` is the lower-case form, except for words corrected by :mod:`crisis_screen.fuzzy`
+  on the line's own doc);
 - a PhraseMatcher on ``ORTH`` for abbreviations, so "CIT" never matches "cit" or "City";
 - a Matcher for the lexicon's token patterns.
 
-Most resume lines cannot hold a term, so an Aho-Corasick automaton over the lexicon's anchor
-substrings picks the candidate lines first; only those are tokenised.
+Most resume lines cannot hold a term, so an Aho-Corasick automaton over anchor substrings
+derived from the terms (:meth:`~crisis_screen.lexicon.Lexicon.gate_anchors`) picks the
+candidate lines first; only those are tokenised.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class Hit:
         start: First token index in the line doc.
         end: One past the last token index.
         similarity: rapidfuzz ratio for fuzzy hits, else 100.
+        skill: Id of the skill the concept belongs to.
     """
 
     concept: str
@@ -62,6 +65,7 @@ class Hit:
     start: int
     end: int
     similarity: float = 100.0
+    skill: str = ""
 
 
 def gate_form(text: str) -> str:
@@ -260,35 +264,38 @@ class TermMatcher:
         self._phrases = PhraseMatcher(vocab, attr="NORM")
         self._abbreviations = PhraseMatcher(vocab, attr="ORTH")
         self._patterns = GatedMatcher(vocab)
-        self._keys: dict[int, tuple[str, int, str, MatchMethod]] = {}
-        self._variant: dict[int, str] = {}
+        self._keys: dict[int, tuple[str, str, int, str, MatchMethod]] = {}
         by_key: dict[str, list[str]] = defaultdict(list)
-        info: dict[str, tuple[str, int, str, MatchMethod]] = {}
-        abbreviations: list[str] = []
+        info: dict[str, tuple[str, str, int, str, MatchMethod]] = {}
         for e in lexicon.term_entries():
             by_key[e.key].append(e.variant)
-            info[e.key] = (e.concept, e.group, e.term, e.method)  # type: ignore[assignment]
-            if e.method == "abbreviation":
-                abbreviations.append(e.variant)
+            info[e.key] = (e.skill, e.concept, e.group, e.term, e.method)  # type: ignore[assignment]
         known_words: set[str] = set()
         fuzzy_words: set[str] = set()
         for key, variants in by_key.items():
-            concept, group, term, method = info[key]
+            skill, concept, group, term, method = info[key]
             docs = [nlp.make_doc(v) for v in variants]
             target = self._abbreviations if method == "abbreviation" else self._phrases
             target.add(key, docs)
             self._keys[vocab.strings[key]] = info[key]
-            fuzzy_group = lexicon.group(concept, group).fuzzy
+            fuzzy_group = lexicon.group(concept, group, skill).fuzzy
             for d in docs:
                 for t in d:
                     known_words.add(t.lower_)
                     if fuzzy_group and t.is_alpha:
                         fuzzy_words.add(t.lower_)
-        for key, concept, group, pattern in lexicon.pattern_entries():
+        for key, skill, concept, group, pattern in lexicon.pattern_entries():
             self._patterns.add(key, pattern)
-            self._keys[vocab.strings[key]] = (concept, group, key.rsplit("|", 1)[1], "pattern")
-        self.gate = LineGate(lexicon.anchors, sorted(set(abbreviations)))
-        self.typos = TypoCorrector(vocab, known=known_words, targets=fuzzy_words)
+            self._keys[vocab.strings[key]] = (
+                skill,
+                concept,
+                group,
+                key.rsplit("|", 1)[1],
+                "pattern",
+            )
+        anchors, case_sensitive = lexicon.gate_anchors
+        self.gate = LineGate(anchors, sorted(case_sensitive))
+        self.typos = TypoCorrector(known=known_words, targets=fuzzy_words)
 
     def find(self, doc: Doc, words: frozenset[str] | None = None) -> list[Hit]:
         """Return the non-overlapping term hits of one line doc.
@@ -307,26 +314,35 @@ class TermMatcher:
         # An empty spaCy matcher warns on every call (W036), so skip the ones without entries.
         phrase_matches = self._phrases(doc) if len(self._phrases) else []
         for match_id, start, end in phrase_matches:
-            concept, group, term, method = self._keys[match_id]
+            skill, concept, group, term, method = self._keys[match_id]
             similarity = 100.0
             if corrected and any(t.i in corrected for t in doc[start:end]):
                 # A typo-corrected word took part: only fuzzy-enabled groups accept that, and
                 # one correct word must anchor it (a lone corrected word is too noisy).
                 span = doc[start:end]
                 exact_words = [t for t in span if t.is_alpha and t.i not in corrected]
-                if not self.lexicon.group(concept, group).fuzzy or not exact_words:
+                if not self.lexicon.group(concept, group, skill).fuzzy or not exact_words:
                     continue
                 method = "fuzzy"
                 similarity = self.typos.similarity(span.text.lower(), term.lower())
-            hits.append(Hit(concept, group, term, method, start, end, similarity))
+            hits.append(Hit(concept, group, term, method, start, end, similarity, skill))
         abbreviation_matches = self._abbreviations(doc) if len(self._abbreviations) else []
         for match_id, start, end in abbreviation_matches:
-            concept, group, term, method = self._keys[match_id]
-            hits.append(Hit(concept, group, term, method, start, end))
+            skill, concept, group, term, method = self._keys[match_id]
+            hits.append(Hit(concept, group, term, method, start, end, 100.0, skill))
         for match_id, start, end in self._patterns(doc, words):
-            concept, group, term, method = self._keys[match_id]
-            hits.append(Hit(concept, group, doc[start:end].text, method, start, end))
-        return resolve(hits, doc)
+            skill, concept, group, term, method = self._keys[match_id]
+            hits.append(Hit(concept, group, doc[start:end].text, method, start, end, 100.0, skill))
+        if len(self.lexicon.skills) <= 1:
+            return resolve(hits, doc)
+        # Overlaps are resolved within each skill: two skills may share a term, and each
+        # must keep its own hit on it.
+        by_skill: dict[str, list[Hit]] = defaultdict(list)
+        for h in hits:
+            by_skill[h.skill].append(h)
+        kept = [h for group_hits in by_skill.values() for h in resolve(group_hits, doc)]
+        kept.sort(key=lambda h: (h.start, h.skill))
+        return kept
 
 
 def resolve(hits: list[Hit], doc: Doc) -> list[Hit]:

@@ -13,35 +13,21 @@ from pydantic import BaseModel, ConfigDict, Field
 #: How a hit was found. Order matters for overlap resolution: earlier is stronger.
 MatchMethod = Literal["exact", "pattern", "lemma", "abbreviation", "fuzzy"]
 
-#: The effect a context rule can have on a piece of evidence.
-AdjustmentKind = Literal[
-    "negated",
-    "hypothetical",
-    "other_person",
-    "out_of_domain",
-    "unsupported",
-    "supported",
-    "section",
-    "list_line",
-    "evidence_kind",
-]
+#: The effect a context rule had on a piece of evidence. Built in: ``unsupported``,
+#: ``supported``, ``section``, ``list_line`` and ``evidence_kind``; every other value is the name
+#: of a voiding cue category declared in the lexicon (shipped: ``negated``, ``hypothetical``,
+#: ``other_person``, ``out_of_domain``). A string, since categories are lexicon data.
+AdjustmentKind = str
 
-#: What a line tells about the skill, beyond keyword presence.
-EvidenceKind = Literal[
-    "mention", "credential", "volume", "leadership", "teaching", "partnership", "title"
-]
+#: What a line tells about the skill, beyond keyword presence: ``title`` (a job-title concept),
+#: the name of an evidence cue category declared in the lexicon (shipped: ``credential``,
+#: ``volume``, ``leadership``, ``teaching``, ``partnership``), or ``mention`` (nothing more).
+EvidenceKind = str
 
-#: Resume sections the segmenter recognises.
-Section = Literal[
-    "summary",
-    "experience",
-    "skills",
-    "certifications",
-    "education",
-    "training",
-    "other",
-    "unknown",
-]
+#: A resume section: a section name declared in the lexicon's ``[sections]`` (shipped:
+#: ``summary``, ``experience``, ``skills``, ``certifications``, ``education``, ``training``), or
+#: ``other`` / ``unknown`` (no heading seen).
+Section = str
 
 DocumentFormat = Literal["text", "markdown", "pdf", "docx", "html", "rtf", "json_resume"]
 
@@ -127,7 +113,9 @@ class Evidence(_Frozen):
         start: Offset of the match in the document text.
         end: End offset; ``text[start:end] == evidence.text``.
         text: The matched text as it appears in the document.
-        concept: Stable id of the lexicon concept.
+        concept: Stable id of the lexicon concept (unique within its skill).
+        skill: Id of the skill the concept belongs to.
+        concept_name: The concept's human-readable name from the lexicon.
         term: The lexicon term that matched (canonical form).
         method: How it matched.
         similarity: rapidfuzz similarity 0-100 for fuzzy matches, else 100.
@@ -147,6 +135,8 @@ class Evidence(_Frozen):
     end: int = Field(ge=0)
     text: str
     concept: str
+    skill: str = ""
+    concept_name: str = ""
     term: str
     method: MatchMethod
     similarity: float = Field(ge=0.0, le=100.0)
@@ -180,6 +170,7 @@ class Summary(_Frozen):
     Attributes:
         counted_lines: Number of lines that show the skill.
         concepts: Concept ids with counted evidence, strongest first.
+        concept_names: The human-readable names of ``concepts``, in the same order.
         kinds: Evidence kinds seen in counted evidence.
         titles: Job titles of the skill found in the resume.
         best_line: The line of the strongest counted evidence, if any.
@@ -190,6 +181,7 @@ class Summary(_Frozen):
 
     counted_lines: int = 0
     concepts: tuple[str, ...] = ()
+    concept_names: tuple[str, ...] = ()
     kinds: tuple[EvidenceKind, ...] = ()
     titles: tuple[str, ...] = ()
     best_line: str | None = None
@@ -198,8 +190,31 @@ class Summary(_Frozen):
     score_parts: dict[str, float] = Field(default_factory=dict)
 
 
+class SkillResult(_Frozen):
+    """The result of one skill, when a screener loads one or several skills.
+
+    Attributes:
+        skill: Stable id of the skill.
+        name: The skill's human-readable name.
+        score: Score of this skill's evidence alone, 0-100.
+        flagged: True when ``score >= threshold``.
+        summary: Aggregates of this skill's evidence.
+    """
+
+    skill: str
+    name: str
+    score: float = Field(ge=0.0, le=100.0)
+    flagged: bool
+    summary: Summary = Summary()
+
+
 class ScreenResult(_Frozen):
     """The screening result for one resume.
+
+    With one skill the top-level ``score``, ``flagged`` and ``summary`` are that skill's (equal
+    to ``skills[id]``). With several, they are computed from all evidence together as if the
+    skills were one (a concept id's best mention counts once), as in version 0.1; each skill's
+    own result is in ``skills``.
 
     Attributes:
         source: File name or label of the resume.
@@ -208,6 +223,7 @@ class ScreenResult(_Frozen):
         threshold: The threshold used.
         evidence: Every hit, counted or not, in document order.
         summary: Aggregates for ranking and display.
+        skills: Per-skill results by skill id, in lexicon load order.
         versions: Library, lexicon and scoring versions.
     """
 
@@ -217,6 +233,7 @@ class ScreenResult(_Frozen):
     threshold: float = Field(ge=0.0, le=100.0)
     evidence: tuple[Evidence, ...] = ()
     summary: Summary = Summary()
+    skills: dict[str, SkillResult] = Field(default_factory=dict)
     versions: Versions
 
     @property

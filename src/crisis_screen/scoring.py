@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from crisis_screen.context import Effect
-from crisis_screen.lexicon import VOIDING_CATEGORIES
 from crisis_screen.models import (
     Adjustment,
     AdjustmentKind,
@@ -55,12 +54,8 @@ KIND_STEP = 0.1
 #: Highest score for a resume whose only counted evidence sits in keyword lists.
 LIST_ONLY_CAP = 50.0
 
-_VOID_REASON: dict[str, str] = {
-    "negated": "negated by {cue!r}",
-    "hypothetical": "aspirational or planned, not done ({cue!r})",
-    "other_person": "describes someone else's training or work ({cue!r})",
-    "out_of_domain": "out-of-domain sense: {cue!r} near the term",
-}
+#: Evidence kinds strongest first, as the shipped lexicon declares them; a screener passes its
+#: lexicon's own order (``Lexicon.evidence_kinds``), since kinds are lexicon data.
 _KIND_ORDER: tuple[EvidenceKind, ...] = (
     "title",
     "credential",
@@ -107,6 +102,7 @@ def judge(
     cue_text: dict[int, str],
     cue_offsets: dict[int, tuple[int, int]],
     quantities: Quantities,
+    kind_order: Sequence[EvidenceKind] = _KIND_ORDER,
 ) -> Judgement:
     """Score one hit in its context.
 
@@ -123,6 +119,7 @@ def judge(
         cue_text: Text of each cue match, by ``id(effect.match)``.
         cue_offsets: Document offsets of each cue match, by ``id(effect.match)``.
         quantities: Numbers read from the line's evidence-kind cues.
+        kind_order: Evidence kinds strongest first (the lexicon's).
 
     Returns:
         The judgement.
@@ -160,20 +157,21 @@ def judge(
             cue = cue_text[id(support.match)]
             add("supported", 1.0, f"supported by {cue!r} ({support.category})", support)
     for e in effects:
-        if e.category in VOIDING_CATEGORIES:
-            reason = _VOID_REASON[e.category].format(cue=cue_text[id(e.match)])
-            add(e.category, 0.0, reason, e)  # type: ignore[arg-type]
+        # What a category does is lexicon data: a voiding category carries its own reason.
+        if e.match.cue.effect == "void":
+            reason = e.match.cue.reason.format(cue=cue_text[id(e.match)])
+            add(e.category, 0.0, reason, e)
     kinds: list[EvidenceKind] = ["title"] if is_title else []
     for e in effects:
         kind = e.category
-        if kind in _KIND_ORDER and kind not in kinds:
+        if e.match.cue.effect == "evidence" and kind not in kinds:
             kinds.append(kind)
             add("evidence_kind", 1.0, f"{kind}: {cue_text[id(e.match)]!r}", e)
     confidence = base
     for a in adjustments:
         confidence *= a.factor
     confidence = round(min(max(confidence, 0.0), 1.0), 4)
-    ordered = tuple(k for k in _KIND_ORDER if k in kinds) or ("mention",)
+    ordered = tuple(k for k in kind_order if k in kinds) or ("mention",)
     return Judgement(
         base=base,
         confidence=confidence,
@@ -184,12 +182,17 @@ def judge(
     )
 
 
-def aggregate(evidence: Sequence[Evidence], titles: set[str]) -> tuple[float, Summary]:
+def aggregate(
+    evidence: Sequence[Evidence],
+    titles: set[str],
+    kind_order: Sequence[EvidenceKind] = _KIND_ORDER,
+) -> tuple[float, Summary]:
     """Combine evidence into the resume score and its summary.
 
     Args:
-        evidence: All evidence of the resume.
+        evidence: All evidence of the resume (of one skill, or all of them).
         titles: Concept ids that are job titles.
+        kind_order: Evidence kinds strongest first (the lexicon's).
 
     Returns:
         The score (0-100) and the summary.
@@ -208,7 +211,10 @@ def aggregate(evidence: Sequence[Evidence], titles: set[str]) -> tuple[float, Su
         gain = e.confidence * STEP
         parts[e.concept] = round(100.0 * remaining * gain, 2)
         remaining *= 1.0 - gain
-    kinds = sorted({k for e in counted for k in e.kinds if k != "mention"}, key=_KIND_ORDER.index)
+    rank = {k: i for i, k in enumerate(kind_order)}
+    kinds = sorted(
+        {k for e in counted for k in e.kinds if k != "mention"}, key=lambda k: (rank.get(k, 99), k)
+    )
     if kinds:
         # Like concepts, each kind closes part of the remaining gap: depth is rewarded without
         # piling every strong resume up at exactly 100.

@@ -17,7 +17,15 @@ from crisis_screen import __version__
 from crisis_screen.context import CueFinder, CueMatch
 from crisis_screen.lexicon import Lexicon, load_lexicon
 from crisis_screen.matchers import Hit, TermMatcher, line_words, lines_of
-from crisis_screen.models import Document, Evidence, Quantities, ScreenResult, Versions
+from crisis_screen.models import (
+    Document,
+    Evidence,
+    Quantities,
+    ScreenResult,
+    SkillResult,
+    Summary,
+    Versions,
+)
 from crisis_screen.nlp import build_nlp
 from crisis_screen.scoring import DEFAULT_THRESHOLD, SCORING_VERSION, aggregate, judge
 from crisis_screen.segment import Layout, Line, heading_table, is_list_line
@@ -126,7 +134,13 @@ class Screener:
         self.terms = TermMatcher(self.lexicon, self.nlp)
         self.cues = CueFinder(self.lexicon, self.nlp)
         self._headings = heading_table(self.lexicon.sections)
-        self._titles = {c.id for c in self.lexicon.concepts.values() if c.kind == "title"}
+        self._skill_titles = {
+            skill: {c.id for c in concepts.values() if c.kind == "title"}
+            for skill, concepts in self.lexicon.skill_concepts.items()
+        }
+        self._titles = set().union(*self._skill_titles.values())
+        self._kind_order = self.lexicon.evidence_kinds
+        self._list_shape = self.lexicon.list_shape
         self.versions = Versions(
             library=__version__, lexicon=self.lexicon.version, scoring=SCORING_VERSION
         )
@@ -224,16 +238,40 @@ class Screener:
                 evidence.extend(
                     self._line_evidence(p.document, p.layout.line(i), next(texts), next(line_docs))
                 )
-            score, summary = aggregate(evidence, self._titles)
-            yield ScreenResult.model_construct(
-                source=p.document.source,
+            yield self._result(p.document.source, evidence)
+
+    def _result(self, source: str, evidence: list[Evidence]) -> ScreenResult:
+        """Score the evidence once per skill (and once overall when there are several)."""
+        skills: dict[str, SkillResult] = {}
+        for info in self.lexicon.skills:
+            mine = [e for e in evidence if e.skill == info.id]
+            score, summary = aggregate(mine, self._skill_titles[info.id], self._kind_order)
+            skills[info.id] = SkillResult.model_construct(
+                skill=info.id,
+                name=info.name,
                 score=score,
-                flagged=score >= self.threshold and score > 0.0,
-                threshold=self.threshold,
-                evidence=tuple(evidence),
-                summary=summary,
-                versions=self.versions,
+                flagged=self._flagged(score),
+                summary=_named(summary, mine),
             )
+        if len(skills) == 1:
+            only = next(iter(skills.values()))
+            score, summary = only.score, only.summary
+        else:
+            score, summary = aggregate(evidence, self._titles, self._kind_order)
+            summary = _named(summary, evidence)
+        return ScreenResult.model_construct(
+            source=source,
+            score=score,
+            flagged=self._flagged(score),
+            threshold=self.threshold,
+            evidence=tuple(evidence),
+            summary=summary,
+            skills=skills,
+            versions=self.versions,
+        )
+
+    def _flagged(self, score: float) -> bool:
+        return score >= self.threshold and score > 0.0
 
     def _tokenize(self, texts: list[str]) -> Iterable[Doc]:
         """Tokenise candidate lines: ``nlp.pipe`` when the pipeline has components.
@@ -269,7 +307,7 @@ class Screener:
         if not hits:
             return []
         cues = self.cues.find(doc, words)
-        list_line = is_list_line(line_text)
+        list_line = is_list_line(line_text, self._list_shape)
         cue_text = {id(m): line_text[m.start_char : m.end_char] for m in cues}
         cue_offsets = {id(m): (line.start + m.start_char, line.start + m.end_char) for m in cues}
         quantities = _quantities(doc, cues)
@@ -302,7 +340,7 @@ class Screener:
         cue_offsets: dict[int, tuple[int, int]],
         quantities: Quantities,
     ) -> Evidence:
-        concept = self.lexicon.concepts[hit.concept]
+        concept = self.lexicon.concept(hit.skill, hit.concept)
         group = concept.terms[hit.group]
         span = doc[hit.start : hit.end]
         verdict = judge(
@@ -318,6 +356,7 @@ class Screener:
             cue_text=cue_text,
             cue_offsets=cue_offsets,
             quantities=quantities,
+            kind_order=self._kind_order,
         )
         start = line.start + span.start_char
         end = line.start + span.end_char
@@ -328,6 +367,8 @@ class Screener:
             end=end,
             text=document.text[start:end],
             concept=hit.concept,
+            skill=hit.skill,
+            concept_name=concept.name,
             term=hit.term,
             method=hit.method,
             similarity=hit.similarity,
@@ -358,26 +399,36 @@ def _as_document(item: ScreenInput, n: int) -> Document:
 _NO_QUANTITIES = Quantities()  # immutable: shared by every line without numbers
 
 
+def _named(summary: Summary, evidence: Sequence[Evidence]) -> Summary:
+    """Add the concepts' human-readable names to a summary (aggregate knows only ids)."""
+    if not summary.concepts:
+        return summary
+    names = {e.concept: e.concept_name for e in evidence}
+    update = {"concept_names": tuple(names.get(c, c) for c in summary.concepts)}
+    return summary.model_copy(update=update)
+
+
 def _number(text: str) -> int | None:
     digits = text.replace(",", "")
     return int(digits) if digits.isdigit() else None
 
 
 def _quantities(doc: Doc, cues: Sequence[CueMatch]) -> Quantities:
-    """Read course hours and volumes from the line's credential and volume cue matches."""
+    """Read course hours and volumes from the cues whose category declares a ``quantity``."""
     hours = count = None
     unit = None
     for m in cues:
-        if m.cue.category not in ("credential", "volume"):
+        quantity = m.cue.quantity
+        if quantity is None:
             continue
         span = doc[m.start : m.end]
         numbers = [_number(t.text) for t in span if t.like_num]
         value = next((n for n in numbers if n is not None), None)
         if value is None:
             continue
-        if m.cue.category == "credential" and hours is None:
+        if quantity == "hours" and hours is None:
             hours = value
-        elif m.cue.category == "volume" and count is None:
+        elif quantity == "count" and count is None:
             count, unit = value, span[-1].lower_
     if hours is None and count is None:
         return _NO_QUANTITIES

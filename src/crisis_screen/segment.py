@@ -12,7 +12,9 @@ import re
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
+from crisis_screen.lexicon.schema import ListShape
 from crisis_screen.models import Section, SectionSpan
 
 # Bullets, numbering and decoration around a heading ("== SKILLS ==", "1. Experience:").
@@ -20,7 +22,6 @@ _HEADING_TRIM = re.compile(r"^[\W\d_]+|[\W_]+$")
 _SPACES = re.compile(r"\s+")
 # A heading is short; longer lines are never looked up (keeps the per-line cost tiny).
 _MAX_HEADING_CHARS = 48
-_LIST_SEPARATORS = re.compile(r"[,;|•·●▪]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,7 @@ def heading_table(sections: Mapping[str, Sequence[str]]) -> dict[str, Section]:
     table: dict[str, Section] = {}
     for name, heads in sections.items():
         for h in heads:
-            table.setdefault(_SPACES.sub(" ", h.strip().lower()), name)  # type: ignore[arg-type]
+            table.setdefault(_SPACES.sub(" ", h.strip().lower()), name)
     return table
 
 
@@ -192,17 +193,29 @@ def segment(
     return layout.lines()
 
 
-def is_list_line(line: str) -> bool:
+_DEFAULT_SHAPE = ListShape()
+
+
+@lru_cache(maxsize=64)
+def _separators(chars: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(c) for c in sorted(chars, key=len, reverse=True)))
+
+
+def is_list_line(line: str, shape: ListShape = _DEFAULT_SHAPE) -> bool:
     """Return True when a line reads as a list of keywords rather than a sentence.
 
     A skills or course list ("Case management, Counseling, Crisis intervention, ...") has
-    three or more separators and short items; evidence there is a bare claim.
+    several separators and short items; evidence there is a bare claim. The shape (separators,
+    fewest items, most words per item) is lexicon data (``[lists]`` in the common file).
 
     Args:
         line: The line text.
+        shape: The lexicon's keyword-list shape.
     """
-    parts = _LIST_SEPARATORS.split(line)
-    if len(parts) < 4:
+    if not shape.separators:
+        return False
+    parts = _separators(tuple(shape.separators)).split(line)
+    if len(parts) < shape.min_items:
         return False
     words = sum(len(p.split()) for p in parts)
-    return words / len(parts) <= 3.5
+    return words / len(parts) <= shape.max_words_per_item

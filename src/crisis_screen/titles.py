@@ -2,7 +2,7 @@
 
 Three steps, all driven by data:
 
-1. Abbreviations are expanded word by word from ``lexicon/<skill>.titles.toml``
+1. Abbreviations are expanded word by word from ``lexicon/<skill>/titles.toml``
    ("CIT Ofc." -> "CIT Officer", "MH Crisis Int. Spec." -> "Mental Health Crisis Intervention
    Specialist").
 2. The expanded title is screened with the lexicon, so the title concept's phrases, token
@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crisis_screen.errors import LexiconError
-from crisis_screen.lexicon import default_lexicon_dir, read_toml
+from crisis_screen.lexicon import default_skill_dir, read_toml
 
 if TYPE_CHECKING:
     from crisis_screen.screener import Screener
 
 #: File name of the shipped title data inside the lexicon directory.
-DEFAULT_TITLES_FILE = "mental_health_response.titles.toml"
+DEFAULT_TITLES_FILE = "titles.toml"
 
 #: How a title matched: a screener match method, ``rapidfuzz`` (step 3) or ``none``.
 TitleMethod = Literal["exact", "pattern", "lemma", "abbreviation", "fuzzy", "rapidfuzz", "none"]
@@ -56,7 +56,7 @@ class TitlesInfo(_Strict):
 
 
 class TitlesFile(_Strict):
-    """The format of a ``<skill>.titles.toml`` file."""
+    """The format of a ``<skill>/titles.toml`` file."""
 
     titles: TitlesInfo
     expansions: dict[str, str] = Field(default_factory=dict)
@@ -165,7 +165,7 @@ class TitleNormalizer:
         global _DEFAULT
         with _DEFAULT_LOCK:
             if _DEFAULT is None:
-                _DEFAULT = cls(load_titles_file(default_lexicon_dir() / DEFAULT_TITLES_FILE))
+                _DEFAULT = cls(load_titles_file(default_skill_dir() / DEFAULT_TITLES_FILE))
             return _DEFAULT
 
     def expand(self, title: str) -> str:

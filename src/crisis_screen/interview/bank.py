@@ -1,7 +1,7 @@
 """The interview question bank: read, validate, and turn key points into matchable lexicons.
 
 The bank is human-edited TOML beside the skill's lexicon
-(``lexicon/mental_health_response.questions.toml``). Each question's key points are written like
+(``lexicon/mental_health_response/questions.toml``). Each question's key points are written like
 lexicon concepts, so an answer is matched by the very machinery that reads resumes: the bank
 builds one in-memory :class:`~crisis_screen.lexicon.LexiconFile` per question (key points become
 concepts, the bank's answer cues become its cues, gate anchors are derived from the terms),
@@ -11,9 +11,8 @@ checks it with :func:`~crisis_screen.lexicon.compile_lexicon`, and lazily builds
 Why one lexicon per question and not one for the whole bank: overlap resolution keeps the
 longest hit on a span whatever its concept, so a key point of another question could hide a
 hit; and the lexicon forbids a term in two concepts, while two questions may rightly share a
-term ("protocol"). Each question's screener gets its own spaCy pipeline too, because typo
-correction writes token norms into the pipeline's vocabulary, which must not leak between
-questions.
+term ("protocol"). Each question's screener gets its own spaCy pipeline too, so that
+nothing one question's matcher holds in its vocabulary can reach another's.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crisis_screen.errors import CrisisScreenError, LexiconError
 from crisis_screen.lexicon import (
-    EVIDENCE_CATEGORIES,
+    CategorySpec,
     Concept,
     Cue,
     GateSpec,
@@ -39,7 +38,8 @@ from crisis_screen.lexicon import (
     SpellingSpec,
     TermGroup,
     compile_lexicon,
-    default_lexicon_dir,
+    default_skill_dir,
+    load_common,
     read_toml,
 )
 from crisis_screen.variants import expand
@@ -47,8 +47,8 @@ from crisis_screen.variants import expand
 if TYPE_CHECKING:
     from crisis_screen.screener import Screener
 
-#: File name of the shipped bank inside the lexicon directory.
-DEFAULT_BANK_FILE = "mental_health_response.questions.toml"
+#: File name of the shipped bank inside the skill's lexicon folder.
+DEFAULT_BANK_FILE = "questions.toml"
 
 #: What a follow-up template is keyed by: an evidence kind, or a resume-level situation.
 Trigger = Literal[
@@ -198,7 +198,7 @@ class QuestionBank:
         global _DEFAULT
         with _DEFAULT_LOCK:
             if _DEFAULT is None:
-                _DEFAULT = cls.load(default_lexicon_dir() / DEFAULT_BANK_FILE)
+                _DEFAULT = cls.load(default_skill_dir() / DEFAULT_BANK_FILE)
             return _DEFAULT
 
     @classmethod
@@ -421,7 +421,7 @@ def _check_bank(data: BankFile, path: str, problems: list[str]) -> None:
                 f"{where}: category {cue.category!r} is not allowed in a question bank (answers"
                 " are naturally 'I would ...'; it would void them)"
             )
-        elif cue.category in EVIDENCE_CATEGORIES:
+        elif _categories().get(cue.category, _NO_EFFECT).effect == "evidence":
             problems.append(
                 f"{where}: evidence-kind category {cue.category!r} means nothing for answers"
             )
@@ -510,9 +510,21 @@ def question_lexicon_file(data: BankFile, question: Question) -> LexiconFile:
             Concept(id=kp.id, name=kp.name, description=kp.description, terms=kp.terms)
             for kp in question.key_points
         ],
+        categories=_categories(),
         cues=cues,
         terminators=data.terminators,
     )
+
+
+_NO_EFFECT = CategorySpec(effect="support")
+
+
+def _categories() -> dict[str, CategorySpec]:
+    """The shipped cue categories, without their resume terminators (the bank has its own)."""
+    return {
+        name: spec.model_copy(update={"terminators": []})
+        for name, spec in load_common().categories.items()
+    }
 
 
 def _anchors(question: Question, pairs: Sequence[tuple[str, str]]) -> list[str]:
@@ -542,5 +554,7 @@ def _compile_questions(data: BankFile, path: str, problems: list[str]) -> dict[s
             lexicons[q.id] = compile_lexicon([(Path(path), question_lexicon_file(data, q))])
         except LexiconError as exc:
             for p in exc.problems:
-                problems.append(f"{path}: question {q.id!r}: {p.replace('concept ', 'key point ')}")
+                # compile_lexicon names the file already; the question goes after it
+                p = p.removeprefix(f"{path}: ").replace("concept ", "key point ")
+                problems.append(f"{path}: question {q.id!r}: {p}")
     return lexicons
