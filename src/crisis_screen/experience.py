@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -431,8 +432,12 @@ def find_date_ranges(
     if not _HAS_YEAR.search(line):
         return []
     grammar = _grammar(words or default_words())
-    now = YearMonth(reference.year, reference.month)
     toks = grammar.tokens(line, reference.year + 1)
+    return _ranges(grammar, line, toks, YearMonth(reference.year, reference.month))
+
+
+def _ranges(grammar: _Grammar, line: str, toks: list[_Token], now: YearMonth) -> list[DateRange]:
+    """Pair neighbouring tokens into ranges; a token left alone may open one ("Since 2018")."""
     out: list[DateRange] = []
     i = 0
     while i < len(toks):
@@ -529,24 +534,21 @@ def find_positions(
         The positions in document order; their line ranges never overlap.
     """
     lines = text.splitlines()
-    vocab = words or default_words()
-    grammar = _grammar(vocab)
+    grammar = _grammar(words or default_words())
+    now = YearMonth(reference.year, reference.month)
     ranges: list[DateRange | None] = []
     single: list[bool] = []  # a lone date with nothing else on the line
     has_date: list[bool] = []
     for line in lines:
-        found = find_date_range(line, reference, words=vocab)
-        ranges.append(found)
-        toks = (
-            [t for t in grammar.tokens(line, reference.year + 1) if t.precision != "month_only"]
-            if found is None and _HAS_YEAR.search(line)
-            else []
-        )
-        has_date.append(found is not None or any(t.precision != "present" for t in toks))
+        toks = grammar.tokens(line, reference.year + 1) if _HAS_YEAR.search(line) else []
+        on_line = _ranges(grammar, line, toks, now) if toks else []
+        ranges.append(on_line[0] if on_line else None)
+        dates = [t for t in toks if t.precision not in ("present", "month_only")]
+        has_date.append(bool(on_line or dates))
         single.append(
-            len(toks) == 1
-            and toks[0].precision != "present"
-            and not _NOT_WORDS.sub("", line[: toks[0].start] + line[toks[0].end :])
+            not on_line
+            and len(dates) == 1
+            and not _NOT_WORDS.sub("", line[: dates[0].start] + line[dates[0].end :])
         )
     if headings is None:
         heading_set = {i for i, line in enumerate(lines) if _looks_like_heading(line)}
@@ -651,7 +653,5 @@ def experience(positions: Sequence[Position], evidence_lines: Iterable[int]) -> 
 
 
 def _holds(position: Position, lines: Sequence[int]) -> bool:
-    from bisect import bisect_left
-
     i = bisect_left(lines, position.first_line)
     return i < len(lines) and lines[i] <= position.last_line
