@@ -224,6 +224,19 @@ def _binary(value: object) -> bool:
     return value in (0, 1) and not isinstance(value, bool) and isinstance(value, int)
 
 
+def _label_problems(where: str, obj: dict[str, object], key: str) -> list[str]:
+    """Check the 0/1 label under ``key`` and the optional string ``kind`` of one item."""
+    out: list[str] = []
+    if key not in obj:
+        out.append(f'{where}: missing "{key}" (expected 0 or 1)')
+    elif not _binary(obj[key]):
+        out.append(f'{where}: "{key}" must be 0 or 1, found {_describe(obj[key])}')
+    kind = obj.get("kind")
+    if kind is not None and not isinstance(kind, str):
+        out.append(f'{where}: "kind" must be a string, found {_describe(kind)}')
+    return out
+
+
 def _load_line_labels(path: Path) -> LabelSet:
     try:
         raw_lines = path.read_text(encoding="utf-8").splitlines()
@@ -253,12 +266,7 @@ def _load_line_labels(path: Path) -> LabelSet:
             problems.append(f'{where}: missing "text" (expected the line as a string)')
         elif not isinstance(text, str):
             problems.append(f'{where}: "text" must be a string, found {_describe(text)}')
-        if "label" not in obj:
-            problems.append(f'{where}: missing "label" (expected 0 or 1)')
-        elif not _binary(label):
-            problems.append(f'{where}: "label" must be 0 or 1, found {_describe(label)}')
-        if kind is not None and not isinstance(kind, str):
-            problems.append(f'{where}: "kind" must be a string, found {_describe(kind)}')
+        problems += _label_problems(where, obj, "label")
         if ident is not None and (isinstance(ident, bool) or not isinstance(ident, (str, int))):
             problems.append(f'{where}: "id" must be a string or a number, found {_describe(ident)}')
         elif ident is not None:
@@ -333,12 +341,7 @@ def _load_resume_labels(path: Path) -> LabelSet:
             problems.append(f"{where}: expected an object {_ENTRY_SHAPE}, found {_describe(entry)}")
             continue
         relevant, kind = entry.get("relevant"), entry.get("kind")
-        if "relevant" not in entry:
-            problems.append(f'{where}: missing "relevant" (expected 0 or 1)')
-        elif not _binary(relevant):
-            problems.append(f'{where}: "relevant" must be 0 or 1, found {_describe(relevant)}')
-        if kind is not None and not isinstance(kind, str):
-            problems.append(f'{where}: "kind" must be a string, found {_describe(kind)}')
+        problems += _label_problems(where, entry, "relevant")
         target = folder / name
         if not name.strip():
             problems.append(f"{path}: an empty file name (expected a file of {folder})")
