@@ -24,6 +24,7 @@ AdjustmentKind = Literal[
     "section",
     "list_line",
     "evidence_kind",
+    "ocr",
 ]
 
 #: What a line tells about the skill, beyond keyword presence.
@@ -43,7 +44,9 @@ Section = Literal[
     "unknown",
 ]
 
-DocumentFormat = Literal["text", "markdown", "pdf", "docx", "html", "rtf", "json_resume"]
+DocumentFormat = Literal[
+    "text", "markdown", "pdf", "docx", "html", "rtf", "json_resume", "image", "doc", "odt"
+]
 
 
 class _Frozen(BaseModel):
@@ -75,6 +78,8 @@ class Document(_Frozen):
         format: The detected format.
         page_starts: For paged formats, the offset where each page begins (page 1 first).
         sections: Known section spans (structured formats); empty when unknown.
+        ocr: True when some of the text was read by OCR (a scan or an image).
+        ocr_pages: 1-based numbers of the pages whose text came from OCR.
     """
 
     text: str
@@ -82,6 +87,8 @@ class Document(_Frozen):
     format: DocumentFormat = "text"
     page_starts: tuple[int, ...] = ()
     sections: tuple[SectionSpan, ...] = ()
+    ocr: bool = False
+    ocr_pages: tuple[int, ...] = ()
 
 
 class Adjustment(_Frozen):

@@ -19,7 +19,7 @@ from crisis_screen.lexicon import Lexicon, load_lexicon
 from crisis_screen.matchers import Hit, TermMatcher, line_words, lines_of
 from crisis_screen.models import Document, Evidence, Quantities, ScreenResult, Versions
 from crisis_screen.nlp import build_nlp
-from crisis_screen.scoring import DEFAULT_THRESHOLD, SCORING_VERSION, aggregate, judge
+from crisis_screen.scoring import DEFAULT_THRESHOLD, SCORING_VERSION, aggregate, apply_ocr, judge
 from crisis_screen.segment import Layout, Line, heading_table, is_list_line
 
 if TYPE_CHECKING:
@@ -355,6 +355,8 @@ class Screener:
             cue_offsets=cue_offsets,
             quantities=quantities,
         )
+        if document.ocr and line.page in document.ocr_pages:
+            verdict = apply_ocr(verdict)
         start = line.start + span.start_char
         end = line.start + span.end_char
         return Evidence.model_construct(

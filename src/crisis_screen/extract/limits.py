@@ -19,8 +19,13 @@ class ExtractionLimits:
 
     Attributes:
         max_file_bytes: Largest input accepted, in bytes (default 20 MB).
-        max_pdf_pages: Most pages read from a PDF (default 50). Longer PDFs are refused,
-            not truncated, so a result never silently ignores part of a resume.
+        max_pdf_pages: Most pages read from a PDF or a multi-page image (default 50).
+            Longer files are refused, not truncated, so a result never silently ignores
+            part of a resume.
+        max_image_pixels: Most pixels in one image or rendered page given to OCR (default
+            40 million; a letter page at 300 dpi is 8.4 million). Checked from the image
+            header before decoding, so a decompression bomb is refused cheaply. PDF pages
+            larger than this are rendered at a lower resolution instead.
         max_zip_members: Most members in a DOCX zip package (default 2,000).
         max_zip_uncompressed_bytes: Largest total uncompressed size of a DOCX package
             (default 200 MB).
@@ -35,11 +40,13 @@ class ExtractionLimits:
         max_chars: Most characters of extracted text (default 2,000,000); more raises
             ``LimitExceededError`` rather than truncating.
         time_limit: Seconds allowed per file (default 30). Checked between pages, parts and
-            blocks, so one slow library call can overrun it before the check fires.
+            blocks, so one slow library call can overrun it before the check fires; the
+            external programs (tesseract, antiword) are killed when it runs out.
     """
 
     max_file_bytes: int = 20 * 1024 * 1024
     max_pdf_pages: int = 50
+    max_image_pixels: int = 40_000_000
     max_zip_members: int = 2_000
     max_zip_uncompressed_bytes: int = 200 * 1024 * 1024
     max_zip_ratio: float = 200.0
@@ -53,6 +60,7 @@ class ExtractionLimits:
         for name in (
             "max_file_bytes",
             "max_pdf_pages",
+            "max_image_pixels",
             "max_zip_members",
             "max_zip_uncompressed_bytes",
             "max_html_depth",
@@ -83,6 +91,10 @@ class Budget:
             raise LimitExceededError(
                 self.source, f"time limit of {self.limits.time_limit:g} s exceeded"
             )
+
+    def remaining(self) -> float:
+        """Seconds left before the time limit (0 when it has passed)."""
+        return max(self._deadline - time.monotonic(), 0.0)
 
     def fail(self, reason: str) -> LimitExceededError:
         """Build a ``LimitExceededError`` for this file (the caller raises it).

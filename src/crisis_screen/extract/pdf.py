@@ -35,29 +35,38 @@ def _page_lines(textpage: Any, width: float) -> list[str]:
     return out
 
 
-def read_pdf(data: bytes, budget: Budget) -> list[str]:
-    """Extract the text of a PDF, page by page.
+def read_pdf(data: bytes, budget: Budget) -> tuple[list[str], tuple[int, ...]]:
+    """Extract the text of a PDF, page by page, with OCR for pages that are scans.
+
+    A page with drawn content but no text layer is a scan (or outlined text). When
+    Tesseract is installed such pages are rendered at 300 dpi and OCR'd; otherwise they
+    stay empty, and a PDF with no text at all raises ``NeedsOCRError``.
 
     Args:
         data: The PDF bytes.
         budget: Source name, limits and deadline.
 
     Returns:
-        The text of each page, in order (a page without text gives an empty string).
+        The text of each page, in order (a page without text gives an empty string), and
+        the 1-based numbers of the pages whose text came from OCR.
 
     Raises:
         EncryptedDocumentError: The PDF needs a password.
         CorruptDocumentError: PDFium cannot open it, it has no pages, or it is truncated.
-        NeedsOCRError: Pages exist but none has a text layer.
-        LimitExceededError: Too many pages or the time limit ran out.
+        NeedsOCRError: Pages exist but none has a text layer, and Tesseract is missing.
+        LimitExceededError: Too many pages, too many pixels, or the time limit ran out.
     """
     import pypdfium2 as pdfium
+
+    from crisis_screen.extract.ocr import INSTALL_HINT, OCR_DPI, ocr_image, tesseract_path
 
     source = budget.source
     if b"%%EOF" not in data[-2048:]:
         # PDFium silently "repairs" truncated files and returns partial text; a missing
         # end-of-file marker is the reliable sign that the tail of the file is gone.
         raise CorruptDocumentError(source, "truncated PDF (no %%EOF marker at the end)")
+    can_ocr = tesseract_path() is not None
+    scans: dict[int, Any] = {}  # page index -> rendered grayscale image
     with _PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(data)
@@ -85,18 +94,40 @@ def read_pdf(data: bytes, budget: Budget) -> list[str]:
                         pages.append(tidy_lines(_page_lines(textpage, width)))
                     finally:
                         textpage.close()
-                    if not pages[-1] and not has_graphics:
-                        # A page with drawn content but no text layer is a scan (or
-                        # outlined text): tell the caller to OCR it, not that it is empty.
-                        has_graphics = next(iter(page.get_objects(max_depth=2)), None) is not None
+                    if not pages[-1] and (can_ocr or not has_graphics):
+                        drawn = next(iter(page.get_objects(max_depth=2)), None) is not None
+                        has_graphics = has_graphics or drawn
+                        if drawn and can_ocr:
+                            # Rendered under the lock (PDFium), OCR'd after releasing it.
+                            scans[index] = _render(page, budget, OCR_DPI)
                 finally:
                     page.close()
         except pdfium.PdfiumError:
             raise CorruptDocumentError(source, "damaged PDF page") from None
         finally:
             pdf.close()
+    for index, image in scans.items():
+        pages[index] = ocr_image(image, OCR_DPI, budget)
     if not any(page.strip() for page in pages):
-        if has_graphics:
-            raise NeedsOCRError(source, f"PDF has {count} page(s) but no text layer; it needs OCR")
+        if has_graphics and not can_ocr:
+            raise NeedsOCRError(
+                source, f"PDF has {count} page(s) but no text layer; {INSTALL_HINT}"
+            )
+        if scans:
+            raise EmptyDocumentError(source, "OCR found no legible text in the scanned PDF")
         raise EmptyDocumentError(source, "PDF contains no text")
-    return pages
+    return pages, tuple(index + 1 for index in sorted(scans))
+
+
+def _render(page: Any, budget: Budget, dpi: int) -> Any:
+    """Render a page to a grayscale Pillow image at ``dpi``, within ``max_image_pixels``.
+
+    A page too large for the pixel limit at ``dpi`` is rendered at a lower resolution
+    rather than refused: the page size is declared, not an attacker-controlled bitmap.
+    """
+    width, height = float(page.get_width()), float(page.get_height())
+    scale = dpi / 72.0
+    area = max(width * height, 1.0)
+    if area * scale * scale > budget.limits.max_image_pixels:
+        scale = (budget.limits.max_image_pixels / area) ** 0.5
+    return page.render(scale=scale, grayscale=True).to_pil()
