@@ -62,7 +62,7 @@ def _run(args: list[str], stdin: bytes | None, budget: Budget, name: str) -> tup
         )
     except subprocess.TimeoutExpired:
         raise budget.fail(
-            f"{name} did not finish within the time limit of {budget.limits.time_limit:g} s"
+            f"{name} did not finish within the time limit of {budget.allowed:g} s"
         ) from None
     except OSError:
         return -1, b""
@@ -91,6 +91,17 @@ def _convert(name: str, path: str, data: bytes, budget: Budget) -> tuple[bool, s
     return ok, text, stderr
 
 
+def _table_row(line: str) -> str:
+    """Write an antiword table row (``|cell   |cell   |``) as cells joined by tabs.
+
+    The DOCX reader gives table rows the same shape, so job lines read alike.
+    """
+    stripped = line.strip()
+    if len(stripped) > 1 and stripped.startswith("|") and stripped.endswith("|"):
+        return "\t".join(cell.strip() for cell in stripped[1:-1].split("|"))
+    return line
+
+
 def read_doc(data: bytes, budget: Budget) -> str:
     """Extract the text of a legacy Word (.doc) file.
 
@@ -116,8 +127,7 @@ def read_doc(data: bytes, budget: Budget) -> str:
         if b"ncrypted" in diagnostics or b"password" in diagnostics.lower():
             raise EncryptedDocumentError(source, "password-protected Word .doc document")
         if ok:
-            # antiword marks list items with a bullet glyph and pictures with "[pic]".
-            lines = [line for line in text.splitlines() if line.strip() != "[pic]"]
+            lines = [_table_row(line) for line in text.splitlines() if line.strip() != "[pic]"]
             return tidy_lines(lines)
     names = " and ".join(name for name, _ in tools)
     raise CorruptDocumentError(source, f"damaged or truncated Word .doc file ({names} failed)")

@@ -42,6 +42,9 @@ class ExtractionLimits:
         time_limit: Seconds allowed per file (default 30). Checked between pages, parts and
             blocks, so one slow library call can overrun it before the check fires; the
             external programs (tesseract, antiword) are killed when it runs out.
+        ocr_page_time: Seconds added to ``time_limit`` for each page sent to OCR (default
+            20). OCR takes seconds per page where a text layer takes milliseconds; a clear
+            300-dpi page takes 2-9 s on one busy core.
     """
 
     max_file_bytes: int = 20 * 1024 * 1024
@@ -55,6 +58,7 @@ class ExtractionLimits:
     max_line_chars: int = 10_000
     max_chars: int = 2_000_000
     time_limit: float = 30.0
+    ocr_page_time: float = 20.0
 
     def __post_init__(self) -> None:
         for name in (
@@ -71,6 +75,8 @@ class ExtractionLimits:
                 raise ValueError(f"ExtractionLimits.{name} must be >= 1")
         if self.max_zip_ratio <= 0 or self.time_limit <= 0:
             raise ValueError("ExtractionLimits.max_zip_ratio and time_limit must be > 0")
+        if self.ocr_page_time < 0:
+            raise ValueError("ExtractionLimits.ocr_page_time must be >= 0")
 
 
 class Budget:
@@ -80,6 +86,7 @@ class Budget:
         self.source = source
         self.limits = limits
         self._deadline = time.monotonic() + limits.time_limit
+        self._allowed = limits.time_limit
 
     def check(self) -> None:
         """Raise ``LimitExceededError`` when the time limit has passed.
@@ -88,9 +95,21 @@ class Budget:
             LimitExceededError: The per-file time limit is exhausted.
         """
         if time.monotonic() > self._deadline:
-            raise LimitExceededError(
-                self.source, f"time limit of {self.limits.time_limit:g} s exceeded"
-            )
+            raise LimitExceededError(self.source, f"time limit of {self._allowed:g} s exceeded")
+
+    @property
+    def allowed(self) -> float:
+        """Seconds this file is allowed in all: ``time_limit`` plus any extensions."""
+        return self._allowed
+
+    def extend(self, seconds: float) -> None:
+        """Move the deadline later (each OCR page gets ``ocr_page_time`` more seconds).
+
+        Args:
+            seconds: Seconds to add.
+        """
+        self._deadline += seconds
+        self._allowed += seconds
 
     def remaining(self) -> float:
         """Seconds left before the time limit (0 when it has passed)."""

@@ -85,7 +85,7 @@ def _run_tesseract(exe: str, png: bytes, dpi: int, budget: Budget) -> str:
         )
     except subprocess.TimeoutExpired:
         raise budget.fail(
-            f"OCR did not finish within the time limit of {budget.limits.time_limit:g} s"
+            f"OCR did not finish within the time limit of {budget.allowed:g} s"
         ) from None
     except OSError:
         raise NeedsOCRError(
@@ -200,6 +200,7 @@ def ocr_image(image: Image, dpi: int, budget: Budget) -> str:
         CorruptDocumentError: Tesseract failed on the image.
     """
     exe = _require_tesseract(budget.source, "the document is a scan")
+    budget.extend(budget.limits.ocr_page_time)
     buffer = io.BytesIO()
     # Fast PNG compression: the bytes only cross a pipe.
     image.convert("L").save(buffer, format="PNG", compress_level=1)
