@@ -12,7 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["BULLET_RE", "Line", "group_lines", "is_heading", "join_wrapped", "split_columns"]
+__all__ = [
+    "BULLET_RE",
+    "Line",
+    "find_gutter",
+    "group_lines",
+    "is_heading",
+    "join_wrapped",
+    "split_columns",
+]
 
 BULLET_RE = re.compile(r"^\s*(?:[•·▪●◦‣■□➢►✓✔\-\*–—o]\s|\d{1,2}[.)]\s|[•·▪●◦‣■□➢►✓✔])")
 _LINKING_WORDS = frozenset(
@@ -143,17 +151,21 @@ def join_wrapped(lines: list[Line], page_width: float) -> list[str]:
     return out
 
 
-def split_columns(
-    rects: list[tuple[float, float, float, float, str]], width: float
-) -> list[list[tuple[float, float, float, float, str]]]:
-    """Cut a page into reading-order blocks: full-width bands and two-column regions.
+def find_gutter(rects: list[tuple[float, float, float, float, str]], width: float) -> float | None:
+    """Find the x of a two-column gutter, or None for a one-column page.
 
-    A vertical gutter in the middle half of the page that almost no text crosses marks a
-    two-column layout; both sides must hold a fair share of the text. Each two-column
-    region (between full-width lines) is read left column first, then right.
+    A vertical gutter in the middle half of the page that almost no text run crosses
+    marks a two-column layout; both sides must hold a fair share of the text.
+
+    Args:
+        rects: Text runs as ``(left, bottom, right, top, text)``.
+        width: Page width in the same units.
+
+    Returns:
+        The gutter's x coordinate, or None.
     """
     if len(rects) < 6 or width <= 0:
-        return [rects]
+        return None
     total_chars = sum(len(r[4]) for r in rects)
     best_x, best_cross = 0.0, len(rects) + 1
     step = max(width / 200, 1.0)
@@ -174,6 +186,20 @@ def split_columns(
         or left_chars < 0.15 * total_chars
         or right_chars < 0.15 * total_chars
     ):
+        return None
+    return best_x
+
+
+def split_columns(
+    rects: list[tuple[float, float, float, float, str]], width: float
+) -> list[list[tuple[float, float, float, float, str]]]:
+    """Cut a page into reading-order blocks: full-width bands and two-column regions.
+
+    Each two-column region (between full-width lines) is read left column first, then
+    right; see :func:`find_gutter`.
+    """
+    best_x = find_gutter(rects, width)
+    if best_x is None:
         return [rects]
     blocks: list[list[tuple[float, float, float, float, str]]] = []
     left_buf: list[tuple[float, float, float, float, str]] = []

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from crisis_screen.errors import CorruptDocumentError, NeedsOCRError
-from crisis_screen.extract.layout import Line, join_wrapped
+from crisis_screen.extract.layout import Line, find_gutter, join_wrapped
 from crisis_screen.extract.limits import Budget
 from crisis_screen.extract.text import tidy_lines
 
@@ -103,13 +103,12 @@ def _run_tesseract(exe: str, png: bytes, dpi: int, budget: Budget) -> str:
     return proc.stdout.decode("utf-8", errors="replace")
 
 
-def _tsv_blocks(tsv: str) -> list[list[Line]]:
-    """Turn Tesseract TSV rows into blocks of lines, in Tesseract's reading order.
+_Word = tuple[int, int, int, int, str, float]  # left, top, right, bottom, text, confidence
 
-    Image rows grow downwards; they are negated so that ``top > bottom`` as in PDF space.
-    """
-    # block -> (paragraph, line) -> words as (left, top, right, bottom, text, confidence)
-    blocks: dict[int, dict[tuple[int, int], list[tuple[int, int, int, int, str, float]]]] = {}
+
+def _tsv_lines(tsv: str) -> dict[tuple[int, int, int], list[_Word]]:
+    """Words of Tesseract's TSV output by (block, paragraph, line), in reading order."""
+    lines: dict[tuple[int, int, int], list[_Word]] = {}
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5":
@@ -117,22 +116,84 @@ def _tsv_blocks(tsv: str) -> list[list[Line]]:
         text = cols[11].strip()
         try:
             conf = float(cols[10])
-            block, par, line_no = int(cols[2]), int(cols[3]), int(cols[4])
+            key = (int(cols[2]), int(cols[3]), int(cols[4]))
             left, top, width, height = (int(c) for c in cols[6:10])
         except ValueError:
             continue
         if text:
-            words = blocks.setdefault(block, {}).setdefault((par, line_no), [])
-            words.append((left, top, left + width, top + height, text, conf))
+            lines.setdefault(key, []).append((left, top, left + width, top + height, text, conf))
+    return lines
+
+
+def _runs(words: list[_Word]) -> list[tuple[float, float, float, float, str]]:
+    """Cut a line's words at wide gaps into text runs, like a PDF's text rectangles."""
+    height = max(w[3] for w in words) - min(w[1] for w in words)
+    runs: list[list[_Word]] = []
+    for word in sorted(words):
+        if runs and word[0] - runs[-1][-1][2] <= 2 * height:
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+    return [
+        (
+            float(run[0][0]),
+            float(-max(w[3] for w in run)),
+            float(run[-1][2]),
+            float(-min(w[1] for w in run)),
+            " ".join(w[4] for w in run),
+        )
+        for run in runs
+    ]
+
+
+def _page_blocks(tsv: str, width: float) -> list[list[Line]]:
+    """Lines of a page in reading order, as blocks whose wrapped lines may be joined.
+
+    Tesseract's own layout analysis separates columns with a clear gap, but reads lines
+    that line up across a narrow gutter as one line. So, as for PDFs, a gutter that no
+    text run crosses splits each line into its left and right part, and each two-column
+    region is read left column first. Without a gutter, Tesseract's blocks are kept.
+    """
+    lines = _tsv_lines(tsv)
+    runs = [run for words in lines.values() for run in _runs(words)]
+    gutter = find_gutter(runs, width)
+    if gutter is None:
+        blocks: dict[int, list[Line]] = {}
+        for (block, _, _), words in lines.items():
+            line = _line(words)
+            if line is not None:
+                blocks.setdefault(block, []).append(line)
+        return list(blocks.values())
+    # (top, column) for each part of a line: -1 full width, 0 left column, 1 right column.
+    parts: list[tuple[int, int, list[_Word]]] = []
+    for words in lines.values():
+        left = [w for w in words if w[2] <= gutter]
+        right = [w for w in words if w[0] >= gutter]
+        if len(left) + len(right) < len(words):
+            parts.append((min(w[1] for w in words), -1, words))
+        else:
+            parts.extend(
+                (min(w[1] for w in side), col, side)
+                for col, side in ((0, left), (1, right))
+                if side
+            )
     out: list[list[Line]] = []
-    for lines in blocks.values():
-        block_lines = [line for words in lines.values() if (line := _line(words)) is not None]
-        if block_lines:
-            out.append(block_lines)
+    columns: tuple[list[Line], list[Line]] = ([], [])
+    for _, col, words in sorted(parts, key=lambda p: p[0]):
+        line = _line(words)
+        if line is None:
+            continue
+        if col < 0:
+            out.extend(c for c in columns if c)
+            columns = ([], [])
+            out.append([line])
+        else:
+            columns[col].append(line)
+    out.extend(c for c in columns if c)
     return out
 
 
-def _line(words: list[tuple[int, int, int, int, str, float]]) -> Line | None:
+def _line(words: list[_Word]) -> Line | None:
     """Build one line from its words: mark a misread bullet, drop low-confidence specks."""
     words = sorted(words)
     height = max(w[3] for w in words) - min(w[1] for w in words)
@@ -155,9 +216,7 @@ def _line(words: list[tuple[int, int, int, int, str, float]]) -> Line | None:
     )
 
 
-def _mark_bullet(
-    words: list[tuple[int, int, int, int, str, float]], height: int
-) -> list[tuple[int, int, int, int, str, float]]:
+def _mark_bullet(words: list[_Word], height: int) -> list[_Word]:
     """Write a bullet Tesseract misread ("¢", "*", "°", "«Word") as "•".
 
     Only a short first word whose box is small next to the line height counts, and a
@@ -207,7 +266,7 @@ def ocr_image(image: Image, dpi: int, budget: Budget) -> str:
     tsv = _run_tesseract(exe, buffer.getvalue(), dpi, budget)
     width = float(image.width)
     lines: list[str] = []
-    for block in _tsv_blocks(tsv):
+    for block in _page_blocks(tsv, width):
         lines.extend(join_wrapped(block, width))
     return tidy_lines(lines)
 
