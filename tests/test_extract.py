@@ -396,8 +396,8 @@ BAD_CASES: list[
     ("gif", "cv.gif", lambda: b"GIF89a" + _junk(), UnsupportedFormatError, None),
     ("zip-not-docx", "cv.docx", _zip_other, UnsupportedFormatError, None),
     (
-        "legacy-doc",
-        "cv.doc",
+        "ole-not-word",
+        "cv.bin",
         lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600),
         UnsupportedFormatError,
         None,

@@ -123,7 +123,9 @@ def sniff(data: bytes, source: str) -> Sniffed:
         # Password-protected DOCX files are OLE containers holding an EncryptedPackage stream.
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise EncryptedDocumentError(source, "password-protected Office document")
-        if _WORD_STREAM in data:
+        # A truncated .doc may have lost its directory (and the stream name) with its tail:
+        # the suffix decides, and the converter then reports the damage.
+        if _WORD_STREAM in data or os.path.splitext(source)[1].lower() == ".doc":
             return "doc"
         raise UnsupportedFormatError(source, "OLE (legacy Office) file that is not a Word document")
     if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:5] == b"{\\rtf":

@@ -86,6 +86,9 @@ def _convert(name: str, path: str, data: bytes, budget: Budget) -> tuple[bool, s
     else:
         code, out = _run([path, *_COMMANDS[name]], data, budget, name)
     stdout, _, stderr = out.partition(b"\n\0")
+    if stdout.startswith(b"[File is encrypted"):
+        # catdoc reports encryption on stdout, as if it were the text.
+        return False, "", stdout[:40]
     text = stdout.decode("utf-8", errors="replace").lstrip("\ufeff")
     ok = code == 0 and bool(text.strip()) and b"could not be loaded" not in stderr
     return ok, text, stderr

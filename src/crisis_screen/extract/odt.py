@@ -10,6 +10,7 @@ limits as DOCX before any XML is parsed.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -45,18 +46,27 @@ _SKIP = frozenset(
 _HEADERS = (f"{_STYLE}header", f"{_STYLE}header-first", f"{_STYLE}header-left")
 _FOOTERS = (f"{_STYLE}footer", f"{_STYLE}footer-first", f"{_STYLE}footer-left")
 _MAX_DEPTH = 40
+_WS_RE = re.compile(r"[ \t\r\n]+")
 _XML_SUFFIXES = (".xml", ".rdf")
+
+
+def _collapse(text: str | None) -> str:
+    """ODF white space rule: runs of spaces, tabs and newlines in the XML are one space.
+
+    Real spaces, tabs and breaks are elements (``text:s``, ``text:tab``, ``text:line-break``).
+    """
+    return _WS_RE.sub(" ", text) if text else ""
 
 
 def _inline_text(p: Any) -> str:
     """Text of a paragraph or heading; frames inside it are read as separate blocks."""
-    out: list[str] = [p.text or ""]
+    out: list[str] = [_collapse(p.text)]
     # An explicit stack of elements and tail strings: spans nest, hostile files nest deeply.
     stack: list[tuple[Any, int]] = [(c, 1) for c in reversed(list(p))]
     while stack:
         el, depth = stack.pop()
         if isinstance(el, str):
-            out.append(el)
+            out.append(_collapse(el))
             continue
         tag = el.tag
         if tag == _S:
@@ -72,10 +82,10 @@ def _inline_text(p: Any) -> str:
             if el.tail:
                 stack.append((el.tail, depth))
             stack.extend((c, depth + 1) for c in reversed(list(el)))
-            out.append(el.text or "")
+            out.append(_collapse(el.text))
             continue
         if el.tail:
-            out.append(el.tail)
+            out.append(_collapse(el.tail))
     return "".join(out)
 
 
