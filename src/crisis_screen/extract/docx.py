@@ -8,7 +8,7 @@ from typing import Any
 
 from crisis_screen.errors import CorruptDocumentError, UnsupportedFormatError
 from crisis_screen.extract.limits import Budget
-from crisis_screen.extract.text import tidy_lines
+from crisis_screen.extract.text import row_lines, tidy_lines
 from crisis_screen.extract.zipsafe import check_zip
 
 __all__ = ["check_package", "read_docx"]
@@ -115,14 +115,7 @@ def _table_lines(tbl: Any, budget: Budget, depth: int) -> Iterator[str]:
         if tr.getparent() is not tbl:
             continue
         cells = [tc for tc in tr if tc.tag == _TC]
-        cell_lines = [list(_block_lines(tc, budget, depth)) for tc in cells]
-        if all(len(lines) <= 1 for lines in cell_lines):
-            row = "\t".join(lines[0].strip() if lines else "" for lines in cell_lines)
-            if row.strip():
-                yield row.strip("\t")
-        else:
-            for lines in cell_lines:
-                yield from lines
+        yield from row_lines([list(_block_lines(tc, budget, depth)) for tc in cells])
 
 
 def read_docx(data: bytes, budget: Budget) -> str:

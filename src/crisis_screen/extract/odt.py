@@ -17,7 +17,7 @@ from typing import Any
 
 from crisis_screen.errors import CorruptDocumentError
 from crisis_screen.extract.limits import Budget
-from crisis_screen.extract.text import tidy_lines
+from crisis_screen.extract.text import row_lines, tidy_lines
 from crisis_screen.extract.zipsafe import check_zip
 
 __all__ = ["read_odt"]
@@ -149,14 +149,7 @@ def _table_lines(table: Any, budget: Budget, depth: int) -> Iterator[str]:
     """One line per row when cells are single lines, else cell by cell (layout tables)."""
     for row in _rows(table):
         cells = [c for c in row if c.tag == _CELL]
-        cell_lines = [list(_block_lines(c, budget, depth + 1)) for c in cells]
-        if all(len(lines) <= 1 for lines in cell_lines):
-            joined = "\t".join(lines[0].strip() if lines else "" for lines in cell_lines)
-            if joined.strip():
-                yield joined.strip("\t")
-        else:
-            for lines in cell_lines:
-                yield from lines
+        yield from row_lines([list(_block_lines(c, budget, depth + 1)) for c in cells])
 
 
 def _parse(archive: zipfile.ZipFile, name: str, budget: Budget) -> Any:
