@@ -51,7 +51,7 @@ MIN_WORD_CONFIDENCE = 30.0
 #: the other (mode 4 or 6 assume a single column and interleave them).
 _PSM = "3"
 # Glyphs Tesseract reads a bullet ("•") as; recognised only as a small first "word".
-_BULLET_GLYPHS = frozenset("•·*¢°«»oe-–—©®")
+_BULLET_GLYPHS = frozenset("•·*+¢°«»oe-–—©®")
 # Non-letters Tesseract glues onto the word after a bullet.
 _GLUED_BULLETS = frozenset("•·¢°«»©®")
 
