@@ -289,7 +289,7 @@ def test_cli_scan_without_tesseract_on_path(tmp_path: Path) -> None:
     empty_bin.mkdir()
     env = {**os.environ, "PATH": str(empty_bin)}
     proc = subprocess.run(
-        [sys.executable, "-m", "crisis_screen", "scan", str(scan), "--format", "jsonl"],
+        [sys.executable, "-m", "crisis_screen", "scan", str(scan), "--format", "jsonl", "-j", "1"],
         capture_output=True,
         text=True,
         env=env,
