@@ -33,6 +33,8 @@ __all__ = [
     "MIN_WORD_CONFIDENCE",
     "OCR_DPI",
     "ocr_image",
+    "ocr_png",
+    "page_png",
     "read_image",
     "tesseract_path",
 ]
@@ -258,16 +260,37 @@ def ocr_image(image: Image, dpi: int, budget: Budget) -> str:
         LimitExceededError: The time limit ran out.
         CorruptDocumentError: Tesseract failed on the image.
     """
+    return ocr_png(page_png(image), image.width, dpi, budget)
+
+
+def page_png(image: Image) -> bytes:
+    """Encode a page image as grayscale PNG for Tesseract (fast compression).
+
+    Rendered PDF pages wait as PNG (a few hundred KB) rather than as bitmaps (8 MB each).
+    """
+    buffer = io.BytesIO()
+    image.convert("L").save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def ocr_png(png: bytes, width: int, dpi: int, budget: Budget) -> str:
+    """OCR one page given as PNG bytes (see :func:`ocr_image`).
+
+    Args:
+        png: The page as PNG.
+        width: Its width in pixels.
+        dpi: Its resolution.
+        budget: Source name, limits and deadline.
+
+    Returns:
+        The page text.
+    """
     exe = _require_tesseract(budget.source, "the document is a scan")
     budget.extend(budget.limits.ocr_page_time)
-    buffer = io.BytesIO()
-    # Fast PNG compression: the bytes only cross a pipe.
-    image.convert("L").save(buffer, format="PNG", compress_level=1)
-    tsv = _run_tesseract(exe, buffer.getvalue(), dpi, budget)
-    width = float(image.width)
+    tsv = _run_tesseract(exe, png, dpi, budget)
     lines: list[str] = []
-    for block in _page_blocks(tsv, width):
-        lines.extend(join_wrapped(block, width))
+    for block in _page_blocks(tsv, float(width)):
+        lines.extend(join_wrapped(block, float(width)))
     return tidy_lines(lines)
 
 

@@ -58,7 +58,7 @@ def read_pdf(data: bytes, budget: Budget) -> tuple[list[str], tuple[int, ...]]:
     """
     import pypdfium2 as pdfium
 
-    from crisis_screen.extract.ocr import INSTALL_HINT, OCR_DPI, ocr_image, tesseract_path
+    from crisis_screen.extract.ocr import INSTALL_HINT, OCR_DPI, ocr_png, tesseract_path
 
     source = budget.source
     if b"%%EOF" not in data[-2048:]:
@@ -66,7 +66,7 @@ def read_pdf(data: bytes, budget: Budget) -> tuple[list[str], tuple[int, ...]]:
         # end-of-file marker is the reliable sign that the tail of the file is gone.
         raise CorruptDocumentError(source, "truncated PDF (no %%EOF marker at the end)")
     can_ocr = tesseract_path() is not None
-    scans: dict[int, Any] = {}  # page index -> rendered grayscale image
+    scans: dict[int, tuple[bytes, int, int]] = {}  # page index -> (PNG, width px, dpi)
     with _PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(data)
@@ -106,8 +106,8 @@ def read_pdf(data: bytes, budget: Budget) -> tuple[list[str], tuple[int, ...]]:
             raise CorruptDocumentError(source, "damaged PDF page") from None
         finally:
             pdf.close()
-    for index, image in scans.items():
-        pages[index] = ocr_image(image, OCR_DPI, budget)
+    for index, (png, pixels_wide, dpi) in scans.items():
+        pages[index] = ocr_png(png, pixels_wide, dpi, budget)
     if not any(page.strip() for page in pages):
         if has_graphics and not can_ocr:
             raise NeedsOCRError(
@@ -119,8 +119,10 @@ def read_pdf(data: bytes, budget: Budget) -> tuple[list[str], tuple[int, ...]]:
     return pages, tuple(index + 1 for index in sorted(scans))
 
 
-def _render(page: Any, budget: Budget, dpi: int) -> Any:
-    """Render a page to a grayscale Pillow image at ``dpi``, within ``max_image_pixels``.
+def _render(page: Any, budget: Budget, dpi: int) -> tuple[bytes, int, int]:
+    """Render a page to grayscale PNG at ``dpi``, within ``max_image_pixels``.
+
+    Returns the PNG, its width in pixels and the resolution used.
 
     A page too large for the pixel limit at ``dpi`` is rendered at a lower resolution
     rather than refused: the page size is declared, not an attacker-controlled bitmap.
@@ -130,4 +132,8 @@ def _render(page: Any, budget: Budget, dpi: int) -> Any:
     area = max(width * height, 1.0)
     if area * scale * scale > budget.limits.max_image_pixels:
         scale = (budget.limits.max_image_pixels / area) ** 0.5
-    return page.render(scale=scale, grayscale=True).to_pil()
+    from crisis_screen.extract.ocr import page_png
+
+    image = page.render(scale=scale, grayscale=True).to_pil()
+    # The resolution actually rendered, for Tesseract's size heuristics.
+    return page_png(image), image.width, max(int(round(scale * 72.0)), 70)
