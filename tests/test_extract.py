@@ -381,7 +381,6 @@ BAD_CASES: list[
         None,
     ),
     ("encrypted-pdf", "cv.pdf", lambda: make_pdf(encrypt=True), EncryptedDocumentError, None),
-    ("image-only-pdf", "scan.pdf", make_image_pdf, NeedsOCRError, None),
     ("blank-pdf", "blank.pdf", make_blank_pdf, EmptyDocumentError, None),
     ("truncated-pdf", "cv.pdf", lambda: make_pdf()[:-400], CorruptDocumentError, None),
     (
@@ -393,11 +392,12 @@ BAD_CASES: list[
     ),
     ("truncated-docx", "cv.docx", lambda: make_docx()[:5000], CorruptDocumentError, None),
     ("binary-junk", "cv.docx", _junk, UnsupportedFormatError, None),
-    ("png", "cv.pdf", lambda: b"\x89PNG\r\n\x1a\n" + _junk(), UnsupportedFormatError, None),
+    ("png", "cv.pdf", lambda: b"\x89PNG\r\n\x1a\n" + _junk(), CorruptDocumentError, None),
+    ("gif", "cv.gif", lambda: b"GIF89a" + _junk(), UnsupportedFormatError, None),
     ("zip-not-docx", "cv.docx", _zip_other, UnsupportedFormatError, None),
     (
-        "legacy-doc",
-        "cv.doc",
+        "ole-not-word",
+        "cv.bin",
         lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600),
         UnsupportedFormatError,
         None,
@@ -523,9 +523,12 @@ def test_bad_input_raises(
     assert SECRET not in info.value.reason and "lol" not in info.value.reason
 
 
-def test_needs_ocr_reason_mentions_ocr() -> None:
-    with pytest.raises(NeedsOCRError, match="OCR"):
+def test_needs_ocr_reason_mentions_ocr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A PATH without tesseract on it: the scan cannot be read, and the error says so.
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(NeedsOCRError, match="OCR") as info:
         read_bytes(make_image_pdf(), "scan.pdf")
+    assert type(info.value) is NeedsOCRError and "tesseract" in info.value.reason
 
 
 def test_html_moderate_nesting_is_fine() -> None:
@@ -601,8 +604,12 @@ def test_limits_validate(kwargs: dict[str, float]) -> None:
         ("cv.docx", True),
         ("cv.md", True),
         ("cv.json", True),
-        ("cv.doc", False),
-        ("cv.png", False),
+        ("cv.doc", True),
+        ("cv.odt", True),
+        ("cv.png", True),
+        ("scan.TIFF", True),
+        ("cv.gif", False),
+        ("cv.xls", False),
         ("~$cv.docx", False),
         (".hidden.txt", False),
         ("README", False),
@@ -621,8 +628,12 @@ def test_supported_formats_tables_agree() -> None:
         "text",
         "markdown",
         "json_resume",
+        "image",
+        "doc",
+        "odt",
     }
     assert SUFFIX_FORMATS[".pdf"] == "pdf" and SUFFIX_FORMATS[".htm"] == "html"
+    assert SUFFIX_FORMATS[".jpeg"] == "image" and SUFFIX_FORMATS[".odt"] == "odt"
     assert all(
         suffix.startswith(".") for suffixes in SUPPORTED_FORMATS.values() for suffix in suffixes
     )
@@ -632,7 +643,7 @@ def test_import_is_cheap() -> None:
     src = str(Path(extract_pkg.__file__).resolve().parents[2])
     code = (
         "import sys, crisis_screen.extract; "
-        "heavy = {'pypdfium2', 'docx', 'striprtf', 'charset_normalizer', 'lxml'}; "
+        "heavy = {'pypdfium2', 'docx', 'striprtf', 'charset_normalizer', 'lxml', 'PIL', 'defusedxml'}; "
         "heavy &= set(sys.modules); "
         "print(sorted(heavy))"
     )

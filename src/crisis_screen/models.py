@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 MatchMethod = Literal["exact", "pattern", "lemma", "abbreviation", "fuzzy"]
 
 #: The effect a context rule had on a piece of evidence. Built in: ``unsupported``,
-#: ``supported``, ``section``, ``list_line`` and ``evidence_kind``; every other value is the name
+#: ``supported``, ``section``, ``list_line``, ``evidence_kind`` and ``ocr``; every other value is the name
 #: of a voiding cue category declared in the lexicon (shipped: ``negated``, ``hypothetical``,
 #: ``other_person``, ``out_of_domain``). A string, since categories are lexicon data.
 AdjustmentKind = str
@@ -29,7 +29,9 @@ EvidenceKind = str
 #: ``other`` / ``unknown`` (no heading seen).
 Section = str
 
-DocumentFormat = Literal["text", "markdown", "pdf", "docx", "html", "rtf", "json_resume"]
+DocumentFormat = Literal[
+    "text", "markdown", "pdf", "docx", "html", "rtf", "json_resume", "image", "doc", "odt"
+]
 
 
 class _Frozen(BaseModel):
@@ -61,6 +63,8 @@ class Document(_Frozen):
         format: The detected format.
         page_starts: For paged formats, the offset where each page begins (page 1 first).
         sections: Known section spans (structured formats); empty when unknown.
+        ocr: True when some of the text was read by OCR (a scan or an image).
+        ocr_pages: 1-based numbers of the pages whose text came from OCR.
     """
 
     text: str
@@ -68,6 +72,8 @@ class Document(_Frozen):
     format: DocumentFormat = "text"
     page_starts: tuple[int, ...] = ()
     sections: tuple[SectionSpan, ...] = ()
+    ocr: bool = False
+    ocr_pages: tuple[int, ...] = ()
 
 
 class Adjustment(_Frozen):

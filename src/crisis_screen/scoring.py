@@ -15,7 +15,7 @@ resume whose only evidence is in keyword lists is capped below experience-backed
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from crisis_screen.context import Effect
 from crisis_screen.models import (
@@ -239,3 +239,34 @@ def aggregate(
         score_parts=parts,
     )
     return score, summary
+
+
+#: Text read by OCR can hold misread words: evidence on an OCR'd page keeps this share of
+#: its confidence (an ``ocr`` adjustment), so a scan never outranks the same text typed.
+OCR_FACTOR = 0.9
+
+
+def apply_ocr(judgement: Judgement) -> Judgement:
+    """Add the ``ocr`` adjustment to a judgement of evidence read by OCR.
+
+    Args:
+        judgement: The judgement of a hit on an OCR'd page.
+
+    Returns:
+        A copy with the confidence scaled by :data:`OCR_FACTOR` and ``counted`` re-decided.
+    """
+    adjustment = Adjustment.model_construct(
+        kind="ocr",
+        factor=OCR_FACTOR,
+        reason="read by OCR from a scanned page or image",
+        cue=None,
+        cue_start=None,
+        cue_end=None,
+    )
+    confidence = round(judgement.confidence * OCR_FACTOR, 4)
+    return replace(
+        judgement,
+        confidence=confidence,
+        counted=confidence >= COUNT_MIN,
+        adjustments=[*judgement.adjustments, adjustment],
+    )

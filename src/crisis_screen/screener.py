@@ -27,7 +27,7 @@ from crisis_screen.models import (
     Versions,
 )
 from crisis_screen.nlp import build_nlp
-from crisis_screen.scoring import DEFAULT_THRESHOLD, SCORING_VERSION, aggregate, judge
+from crisis_screen.scoring import DEFAULT_THRESHOLD, SCORING_VERSION, aggregate, apply_ocr, judge
 from crisis_screen.segment import Layout, Line, heading_table, is_list_line
 
 if TYPE_CHECKING:
@@ -358,6 +358,8 @@ class Screener:
             quantities=quantities,
             kind_order=self._kind_order,
         )
+        if document.ocr and line.page in document.ocr_pages:
+            verdict = apply_ocr(verdict)
         start = line.start + span.start_char
         end = line.start + span.end_char
         return Evidence.model_construct(

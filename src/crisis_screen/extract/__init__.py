@@ -134,21 +134,31 @@ def _read_kind(kind: str, data: bytes, budget: Budget) -> Document:
     fmt: DocumentFormat
     sections: tuple[SectionSpan, ...] = ()
     page_starts: tuple[int, ...] = ()
+    ocr_pages: tuple[int, ...] = ()
     if kind == "pdf":
         from crisis_screen.extract.pdf import read_pdf
 
-        # Split long lines per page first, so the page offsets stay exact.
-        pages = [split_long_lines(p, budget.limits.max_line_chars) for p in read_pdf(data, budget)]
-        starts: list[int] = []
-        offset = 0
-        for page in pages:
-            starts.append(offset)
-            offset += len(page) + 1
-        text, fmt, page_starts = "\n".join(pages), "pdf", tuple(starts)
+        pdf_pages, ocr_pages = read_pdf(data, budget)
+        text, page_starts = _join_pages(pdf_pages, budget)
+        fmt = "pdf"
+    elif kind == "image":
+        from crisis_screen.extract.ocr import read_image
+
+        image_pages = read_image(data, budget)
+        text, page_starts = _join_pages(image_pages, budget)
+        fmt, ocr_pages = "image", tuple(range(1, len(image_pages) + 1))
     elif kind == "docx":
         from crisis_screen.extract.docx import read_docx
 
         text, fmt = read_docx(data, budget), "docx"
+    elif kind == "odt":
+        from crisis_screen.extract.odt import read_odt
+
+        text, fmt = read_odt(data, budget), "odt"
+    elif kind == "doc":
+        from crisis_screen.extract.doc import read_doc
+
+        text, fmt = read_doc(data, budget), "doc"
     elif kind == "rtf":
         from crisis_screen.extract.rtf import read_rtf
 
@@ -161,7 +171,21 @@ def _read_kind(kind: str, data: bytes, budget: Budget) -> Document:
         format=fmt,
         page_starts=page_starts,
         sections=sections,
+        ocr=bool(ocr_pages),
+        ocr_pages=ocr_pages,
     )
+
+
+def _join_pages(pages: list[str], budget: Budget) -> tuple[str, tuple[int, ...]]:
+    """Join page texts with newlines; return the text and each page's start offset."""
+    # Split long lines per page first, so the page offsets stay exact.
+    pages = [split_long_lines(p, budget.limits.max_line_chars) for p in pages]
+    starts: list[int] = []
+    offset = 0
+    for page in pages:
+        starts.append(offset)
+        offset += len(page) + 1
+    return "\n".join(pages), tuple(starts)
 
 
 def _read_textlike(

@@ -25,6 +25,9 @@ SUPPORTED_FORMATS: dict[str, tuple[str, ...]] = {
     "text": (".txt", ".text"),
     "markdown": (".md", ".markdown"),
     "json_resume": (".json",),
+    "image": (".png", ".jpg", ".jpeg", ".tif", ".tiff"),
+    "doc": (".doc",),
+    "odt": (".odt",),
 }
 
 #: Suffix (lower case, with dot) -> format name, derived from :data:`SUPPORTED_FORMATS`.
@@ -33,16 +36,17 @@ SUFFIX_FORMATS: dict[str, str] = {
 }
 
 #: What the sniffer can decide from bytes alone; text-like content is refined later.
-Sniffed = Literal["pdf", "docx", "rtf", "textlike"]
+Sniffed = Literal["pdf", "docx", "odt", "doc", "image", "rtf", "textlike"]
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Word 97-2003 files hold their text in an OLE stream of this name.
+_WORD_STREAM = "WordDocument".encode("utf-16-le")
+_ODT_MIMETYPES = (b"application/vnd.oasis.opendocument.text",)
+# Images read by OCR (a photo or scan of a resume page).
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 # Signatures of common binary formats, so they fail fast with a clear reason.
 _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG", "PNG image"),
-    (b"\xff\xd8\xff", "JPEG image"),
     (b"GIF8", "GIF image"),
-    (b"II*\x00", "TIFF image"),
-    (b"MM\x00*", "TIFF image"),
     (b"\x1f\x8b", "gzip archive"),
     (b"7z\xbc\xaf", "7z archive"),
     (b"Rar!", "RAR archive"),
@@ -77,10 +81,12 @@ def sniff(data: bytes, source: str) -> Sniffed:
         source: File name for error messages.
 
     Returns:
-        ``"pdf"``, ``"docx"``, ``"rtf"`` or ``"textlike"`` (to be decoded and refined).
+        ``"pdf"``, ``"docx"``, ``"odt"``, ``"doc"`` (legacy Word), ``"image"`` (PNG, JPEG,
+        TIFF), ``"rtf"`` or ``"textlike"`` (to be decoded and refined).
 
     Raises:
-        UnsupportedFormatError: A known non-resume binary, a non-DOCX zip or a legacy .doc.
+        UnsupportedFormatError: A known non-resume binary, a zip that is neither DOCX nor
+            ODT, or an OLE file that is not a Word document.
         EncryptedDocumentError: A password-protected Office file.
         CorruptDocumentError: A zip that cannot be opened.
     """
@@ -92,6 +98,12 @@ def sniff(data: bytes, source: str) -> Sniffed:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())
+                # ODF stores its media type uncompressed in a first member "mimetype";
+                # read a bounded prefix, never the whole (possibly inflating) member.
+                mimetype = b""
+                if "mimetype" in names:
+                    with archive.open("mimetype") as member:
+                        mimetype = member.read(128).strip()
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError):
             raise CorruptDocumentError(source, "damaged or truncated zip/DOCX file") from None
         if "word/document.xml" in names or "[Content_Types].xml" in names:
@@ -100,14 +112,26 @@ def sniff(data: bytes, source: str) -> Sniffed:
                     source, "Office package that is not a Word document (not DOCX)"
                 )
             return "docx"
-        raise UnsupportedFormatError(source, "zip archive, not a DOCX document")
+        if mimetype.startswith(_ODT_MIMETYPES):
+            return "odt"
+        if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+            raise UnsupportedFormatError(
+                source, "OpenDocument file that is not a text document (not ODT)"
+            )
+        raise UnsupportedFormatError(source, "zip archive, not a DOCX or ODT document")
     if data.startswith(_OLE_MAGIC):
         # Password-protected DOCX files are OLE containers holding an EncryptedPackage stream.
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise EncryptedDocumentError(source, "password-protected Office document")
-        raise UnsupportedFormatError(source, "legacy Word .doc (OLE) file; save it as DOCX")
+        # A truncated .doc may have lost its directory (and the stream name) with its tail:
+        # the suffix decides, and the converter then reports the damage.
+        if _WORD_STREAM in data or os.path.splitext(source)[1].lower() == ".doc":
+            return "doc"
+        raise UnsupportedFormatError(source, "OLE (legacy Office) file that is not a Word document")
     if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:5] == b"{\\rtf":
         return "rtf"
+    if data.startswith(_IMAGE_MAGIC):
+        return "image"
     for magic, what in _BINARY_MAGIC:
         if data.startswith(magic):
             raise UnsupportedFormatError(source, f"{what}, not a supported document format")

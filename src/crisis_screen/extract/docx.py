@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
 from crisis_screen.errors import CorruptDocumentError, UnsupportedFormatError
 from crisis_screen.extract.limits import Budget
-from crisis_screen.extract.text import tidy_lines
+from crisis_screen.extract.text import row_lines, tidy_lines
+from crisis_screen.extract.zipsafe import check_zip
 
 __all__ = ["check_package", "read_docx"]
 
@@ -25,67 +25,15 @@ _XML_SUFFIXES = (".xml", ".rels", ".vml")
 def check_package(data: bytes, budget: Budget) -> None:
     """Check a DOCX zip against the limits and refuse XML with DTDs, before parsing it.
 
-    The uncompressed sizes come from the zip directory; :mod:`zipfile` stops reading a
-    member at its declared size, so a lying header cannot inflate past what is checked.
-
     Args:
         data: The DOCX bytes.
         budget: Source name, limits and deadline.
 
     Raises:
-        LimitExceededError: Too many members, too large uncompressed, or a member's
-            compression ratio is suspicious (zip bomb).
+        LimitExceededError: A zip limit was exceeded (see :func:`check_zip`).
         CorruptDocumentError: The zip is damaged or an XML part declares a DTD/entities.
     """
-    limits = budget.limits
-    source = budget.source
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-            if len(infos) > limits.max_zip_members:
-                raise budget.fail(
-                    f"DOCX has {len(infos)} zip members, more than {limits.max_zip_members}"
-                )
-            total = sum(info.file_size for info in infos)
-            if total > limits.max_zip_uncompressed_bytes:
-                raise budget.fail(
-                    f"DOCX inflates to {total} bytes, more than {limits.max_zip_uncompressed_bytes}"
-                )
-            for info in infos:
-                if info.file_size > limits.zip_ratio_floor_bytes:
-                    ratio = info.file_size / max(info.compress_size, 1)
-                    if ratio > limits.max_zip_ratio:
-                        raise budget.fail(
-                            f"DOCX member compresses {ratio:.0f}:1, more than "
-                            f"{limits.max_zip_ratio:g}:1 (possible zip bomb)"
-                        )
-            for info in infos:
-                if not info.filename.lower().endswith(_XML_SUFFIXES):
-                    continue
-                budget.check()
-                part = archive.read(info)
-                if _declares_dtd(part):
-                    # lxml would not expand entities (python-docx turns that off), but a
-                    # DTD has no place in a Word part: refuse rather than trust the parser.
-                    raise CorruptDocumentError(
-                        source, "DOCX XML part declares a DTD or entities; refused"
-                    )
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
-        raise CorruptDocumentError(source, "damaged or truncated DOCX zip") from None
-    except NotImplementedError:
-        raise CorruptDocumentError(source, "DOCX uses an unsupported zip compression") from None
-    except RuntimeError:
-        # zipfile raises RuntimeError for encrypted members.
-        raise CorruptDocumentError(source, "DOCX has encrypted zip members") from None
-
-
-def _declares_dtd(part: bytes) -> bool:
-    head = part[:4096]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = part.decode("utf-16", errors="ignore").upper()
-        return "<!DOCTYPE" in text or "<!ENTITY" in text
-    upper = part.upper()
-    return b"<!DOCTYPE" in upper or b"<!ENTITY" in upper
+    check_zip(data, budget, "DOCX", _XML_SUFFIXES)
 
 
 def _para_text(p: Any) -> str:
@@ -167,14 +115,7 @@ def _table_lines(tbl: Any, budget: Budget, depth: int) -> Iterator[str]:
         if tr.getparent() is not tbl:
             continue
         cells = [tc for tc in tr if tc.tag == _TC]
-        cell_lines = [list(_block_lines(tc, budget, depth)) for tc in cells]
-        if all(len(lines) <= 1 for lines in cell_lines):
-            row = "\t".join(lines[0].strip() if lines else "" for lines in cell_lines)
-            if row.strip():
-                yield row.strip("\t")
-        else:
-            for lines in cell_lines:
-                yield from lines
+        yield from row_lines([list(_block_lines(tc, budget, depth)) for tc in cells])
 
 
 def read_docx(data: bytes, budget: Budget) -> str:

@@ -19,8 +19,13 @@ class ExtractionLimits:
 
     Attributes:
         max_file_bytes: Largest input accepted, in bytes (default 20 MB).
-        max_pdf_pages: Most pages read from a PDF (default 50). Longer PDFs are refused,
-            not truncated, so a result never silently ignores part of a resume.
+        max_pdf_pages: Most pages read from a PDF or a multi-page image (default 50).
+            Longer files are refused, not truncated, so a result never silently ignores
+            part of a resume.
+        max_image_pixels: Most pixels in one image or rendered page given to OCR (default
+            40 million; a letter page at 300 dpi is 8.4 million). Checked from the image
+            header before decoding, so a decompression bomb is refused cheaply. PDF pages
+            larger than this are rendered at a lower resolution instead.
         max_zip_members: Most members in a DOCX zip package (default 2,000).
         max_zip_uncompressed_bytes: Largest total uncompressed size of a DOCX package
             (default 200 MB).
@@ -35,11 +40,16 @@ class ExtractionLimits:
         max_chars: Most characters of extracted text (default 2,000,000); more raises
             ``LimitExceededError`` rather than truncating.
         time_limit: Seconds allowed per file (default 30). Checked between pages, parts and
-            blocks, so one slow library call can overrun it before the check fires.
+            blocks, so one slow library call can overrun it before the check fires; the
+            external programs (tesseract, antiword) are killed when it runs out.
+        ocr_page_time: Seconds added to ``time_limit`` for each page sent to OCR (default
+            20). OCR takes seconds per page where a text layer takes milliseconds; a clear
+            300-dpi page takes 2-9 s on one busy core.
     """
 
     max_file_bytes: int = 20 * 1024 * 1024
     max_pdf_pages: int = 50
+    max_image_pixels: int = 40_000_000
     max_zip_members: int = 2_000
     max_zip_uncompressed_bytes: int = 200 * 1024 * 1024
     max_zip_ratio: float = 200.0
@@ -48,11 +58,13 @@ class ExtractionLimits:
     max_line_chars: int = 10_000
     max_chars: int = 2_000_000
     time_limit: float = 30.0
+    ocr_page_time: float = 20.0
 
     def __post_init__(self) -> None:
         for name in (
             "max_file_bytes",
             "max_pdf_pages",
+            "max_image_pixels",
             "max_zip_members",
             "max_zip_uncompressed_bytes",
             "max_html_depth",
@@ -63,6 +75,8 @@ class ExtractionLimits:
                 raise ValueError(f"ExtractionLimits.{name} must be >= 1")
         if self.max_zip_ratio <= 0 or self.time_limit <= 0:
             raise ValueError("ExtractionLimits.max_zip_ratio and time_limit must be > 0")
+        if self.ocr_page_time < 0:
+            raise ValueError("ExtractionLimits.ocr_page_time must be >= 0")
 
 
 class Budget:
@@ -72,6 +86,7 @@ class Budget:
         self.source = source
         self.limits = limits
         self._deadline = time.monotonic() + limits.time_limit
+        self._allowed = limits.time_limit
 
     def check(self) -> None:
         """Raise ``LimitExceededError`` when the time limit has passed.
@@ -80,9 +95,25 @@ class Budget:
             LimitExceededError: The per-file time limit is exhausted.
         """
         if time.monotonic() > self._deadline:
-            raise LimitExceededError(
-                self.source, f"time limit of {self.limits.time_limit:g} s exceeded"
-            )
+            raise LimitExceededError(self.source, f"time limit of {self._allowed:g} s exceeded")
+
+    @property
+    def allowed(self) -> float:
+        """Seconds this file is allowed in all: ``time_limit`` plus any extensions."""
+        return self._allowed
+
+    def extend(self, seconds: float) -> None:
+        """Move the deadline later (each OCR page gets ``ocr_page_time`` more seconds).
+
+        Args:
+            seconds: Seconds to add.
+        """
+        self._deadline += seconds
+        self._allowed += seconds
+
+    def remaining(self) -> float:
+        """Seconds left before the time limit (0 when it has passed)."""
+        return max(self._deadline - time.monotonic(), 0.0)
 
     def fail(self, reason: str) -> LimitExceededError:
         """Build a ``LimitExceededError`` for this file (the caller raises it).

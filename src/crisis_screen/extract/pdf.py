@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 from crisis_screen.errors import (
@@ -13,6 +11,7 @@ from crisis_screen.errors import (
     EncryptedDocumentError,
     NeedsOCRError,
 )
+from crisis_screen.extract.layout import group_lines, join_wrapped, split_columns
 from crisis_screen.extract.limits import Budget
 from crisis_screen.extract.text import tidy_lines
 
@@ -20,177 +19,6 @@ __all__ = ["read_pdf"]
 
 # PDFium is not thread-safe; the batch code may call readers from worker threads.
 _PDFIUM_LOCK = threading.Lock()
-
-_BULLET_RE = re.compile(r"^\s*(?:[•·▪●◦‣■□➢►✓✔\-\*–—o]\s|\d{1,2}[.)]\s|[•·▪●◦‣■□➢►✓✔])")
-_LINKING_WORDS = frozenset(
-    {"and", "or", "of", "the", "a", "an", "to", "with", "in", "for", "on", "at", "by", "as"}
-)
-
-
-@dataclass
-class _Line:
-    left: float
-    right: float
-    top: float
-    bottom: float
-    parts: list[tuple[float, float, str]] = field(default_factory=list)
-
-    @property
-    def height(self) -> float:
-        return max(self.top - self.bottom, 1.0)
-
-    def text(self) -> str:
-        out = ""
-        prev_right: float | None = None
-        for left, right, piece in sorted(self.parts):
-            if prev_right is not None:
-                # A wide gap (right-aligned dates, tab stops) is kept visible as a tab.
-                out += "\t" if left - prev_right > 2.5 * self.height else " "
-            out += piece
-            prev_right = right
-        return out
-
-
-def _group_lines(rects: list[tuple[float, float, float, float, str]]) -> list[_Line]:
-    """Merge text rectangles sharing a baseline into lines, top to bottom."""
-    lines: list[_Line] = []
-    for left, bottom, right, top, piece in sorted(rects, key=lambda r: (-r[3], r[0])):
-        centre = (top + bottom) / 2
-        target = None
-        for line in reversed(lines[-3:]):
-            if line.bottom <= centre <= line.top:
-                target = line
-                break
-        if target is None:
-            lines.append(_Line(left, right, top, bottom, [(left, right, piece)]))
-        else:
-            target.parts.append((left, right, piece))
-            target.left = min(target.left, left)
-            target.right = max(target.right, right)
-            target.top = max(target.top, top)
-            target.bottom = min(target.bottom, bottom)
-    return lines
-
-
-def _is_heading(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return bool(letters) and len(text) <= 60 and all(c.isupper() for c in letters)
-
-
-def _continues(prev_text: str, text: str) -> bool:
-    """Tell whether ``text`` reads as the continuation of a sentence cut at ``prev_text``."""
-    first = text[:1]
-    last_word = prev_text.rsplit(" ", 1)[-1].lower()
-    return (
-        first.islower()
-        or first in ",;)&"
-        or prev_text.endswith((",", "-", "&", "/", "("))
-        or last_word in _LINKING_WORDS
-    )
-
-
-def _join_wrapped(lines: list[_Line], page_width: float) -> list[str]:
-    """Join a bullet's or paragraph's wrapped continuation lines back onto it.
-
-    A line is a continuation when the previous line ran to (near) the column's right edge,
-    it does not start a new bullet or heading, it is not outdented, and it follows at
-    normal line spacing. In a wide column that is enough; in a narrow one (sidebars, skill
-    lists, whose longest entry also "reaches the edge") the text must also read on, e.g.
-    start in lower case, because one word per line lists are common there.
-    """
-    if not lines:
-        return []
-    col_left = min(line.left for line in lines)
-    col_right = max(line.right for line in lines)
-    col_width = max(col_right - col_left, 1.0)
-    wide = col_width >= 0.55 * page_width
-    slack = 0.12 * col_width
-    out: list[str] = []
-    prev: _Line | None = None
-    for line in lines:
-        text = line.text().strip()
-        if not text:
-            continue
-        if prev is not None and out:
-            gap = prev.bottom - line.top
-            char_width = (line.right - line.left) / max(len(text), 1)
-            first_word = len(text.split(" ", 1)[0]) * char_width
-            # If the next line's first word would have fitted, the previous line ended
-            # on purpose rather than wrapping.
-            word_fits = prev.right + char_width + first_word < col_right - 1.0
-            joinable = (
-                prev.right >= col_right - slack
-                and not word_fits
-                and not _BULLET_RE.match(text)
-                and not _is_heading(text)
-                and not _is_heading(out[-1])
-                and line.left >= prev.left - 0.5 * line.height
-                and gap < 1.2 * max(line.height, prev.height)
-                and not out[-1].endswith(":")
-                and (wide or _continues(out[-1], text))
-            )
-            if joinable:
-                last = out[-1]
-                if last.endswith(("\x02", "\u00ad")):
-                    # PDFium marks soft (layout) hyphens with U+0002: remove and glue.
-                    out[-1] = last[:-1] + text
-                elif last.endswith("-") and last[-2:-1].isalpha() and text[:1].islower():
-                    out[-1] = last + text
-                else:
-                    out[-1] = last + " " + text
-                prev = line
-                continue
-        out.append(text)
-        prev = line
-    return out
-
-
-def _split_columns(
-    rects: list[tuple[float, float, float, float, str]], width: float
-) -> list[list[tuple[float, float, float, float, str]]]:
-    """Cut a page into reading-order blocks: full-width bands and two-column regions.
-
-    A vertical gutter in the middle half of the page that almost no text crosses marks a
-    two-column layout; both sides must hold a fair share of the text. Each two-column
-    region (between full-width lines) is read left column first, then right.
-    """
-    if len(rects) < 6 or width <= 0:
-        return [rects]
-    total_chars = sum(len(r[4]) for r in rects)
-    best_x, best_cross = 0.0, len(rects) + 1
-    step = max(width / 200, 1.0)
-    x = 0.25 * width
-    while x <= 0.75 * width:
-        cross = sum(1 for r in rects if r[0] < x < r[2])
-        if cross < best_cross:
-            best_x, best_cross = x, cross
-        x += step
-    left = [r for r in rects if r[2] <= best_x]
-    right = [r for r in rects if r[0] >= best_x]
-    left_chars = sum(len(r[4]) for r in left)
-    right_chars = sum(len(r[4]) for r in right)
-    if (
-        best_cross > max(2, 0.15 * len(rects))
-        or len(left) < 3
-        or len(right) < 3
-        or left_chars < 0.15 * total_chars
-        or right_chars < 0.15 * total_chars
-    ):
-        return [rects]
-    blocks: list[list[tuple[float, float, float, float, str]]] = []
-    left_buf: list[tuple[float, float, float, float, str]] = []
-    right_buf: list[tuple[float, float, float, float, str]] = []
-    for rect in sorted(rects, key=lambda r: (-r[3], r[0])):
-        if rect[0] < best_x < rect[2]:
-            blocks.extend(b for b in (left_buf, right_buf) if b)
-            left_buf, right_buf = [], []
-            blocks.append([rect])
-        elif rect[2] <= best_x:
-            left_buf.append(rect)
-        else:
-            right_buf.append(rect)
-    blocks.extend(b for b in (left_buf, right_buf) if b)
-    return blocks
 
 
 def _page_lines(textpage: Any, width: float) -> list[str]:
@@ -202,34 +30,43 @@ def _page_lines(textpage: Any, width: float) -> list[str]:
         if piece:
             rects.append((left, bottom, right, top, piece))
     out: list[str] = []
-    for block in _split_columns(rects, width):
-        out.extend(_join_wrapped(_group_lines(block), width))
+    for block in split_columns(rects, width):
+        out.extend(join_wrapped(group_lines(block), width))
     return out
 
 
-def read_pdf(data: bytes, budget: Budget) -> list[str]:
-    """Extract the text of a PDF, page by page.
+def read_pdf(data: bytes, budget: Budget) -> tuple[list[str], tuple[int, ...]]:
+    """Extract the text of a PDF, page by page, with OCR for pages that are scans.
+
+    A page with drawn content but no text layer is a scan (or outlined text). When
+    Tesseract is installed such pages are rendered at 300 dpi and OCR'd; otherwise they
+    stay empty, and a PDF with no text at all raises ``NeedsOCRError``.
 
     Args:
         data: The PDF bytes.
         budget: Source name, limits and deadline.
 
     Returns:
-        The text of each page, in order (a page without text gives an empty string).
+        The text of each page, in order (a page without text gives an empty string), and
+        the 1-based numbers of the pages whose text came from OCR.
 
     Raises:
         EncryptedDocumentError: The PDF needs a password.
         CorruptDocumentError: PDFium cannot open it, it has no pages, or it is truncated.
-        NeedsOCRError: Pages exist but none has a text layer.
-        LimitExceededError: Too many pages or the time limit ran out.
+        NeedsOCRError: Pages exist but none has a text layer, and Tesseract is missing.
+        LimitExceededError: Too many pages, too many pixels, or the time limit ran out.
     """
     import pypdfium2 as pdfium
+
+    from crisis_screen.extract.ocr import INSTALL_HINT, OCR_DPI, ocr_png, tesseract_path
 
     source = budget.source
     if b"%%EOF" not in data[-2048:]:
         # PDFium silently "repairs" truncated files and returns partial text; a missing
         # end-of-file marker is the reliable sign that the tail of the file is gone.
         raise CorruptDocumentError(source, "truncated PDF (no %%EOF marker at the end)")
+    can_ocr = tesseract_path() is not None
+    scans: dict[int, tuple[bytes, int, int]] = {}  # page index -> (PNG, width px, dpi)
     with _PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(data)
@@ -257,18 +94,46 @@ def read_pdf(data: bytes, budget: Budget) -> list[str]:
                         pages.append(tidy_lines(_page_lines(textpage, width)))
                     finally:
                         textpage.close()
-                    if not pages[-1] and not has_graphics:
-                        # A page with drawn content but no text layer is a scan (or
-                        # outlined text): tell the caller to OCR it, not that it is empty.
-                        has_graphics = next(iter(page.get_objects(max_depth=2)), None) is not None
+                    if not pages[-1] and (can_ocr or not has_graphics):
+                        drawn = next(iter(page.get_objects(max_depth=2)), None) is not None
+                        has_graphics = has_graphics or drawn
+                        if drawn and can_ocr:
+                            # Rendered under the lock (PDFium), OCR'd after releasing it.
+                            scans[index] = _render(page, budget, OCR_DPI)
                 finally:
                     page.close()
         except pdfium.PdfiumError:
             raise CorruptDocumentError(source, "damaged PDF page") from None
         finally:
             pdf.close()
+    for index, (png, pixels_wide, dpi) in scans.items():
+        pages[index] = ocr_png(png, pixels_wide, dpi, budget)
     if not any(page.strip() for page in pages):
-        if has_graphics:
-            raise NeedsOCRError(source, f"PDF has {count} page(s) but no text layer; it needs OCR")
+        if has_graphics and not can_ocr:
+            raise NeedsOCRError(
+                source, f"PDF has {count} page(s) but no text layer; {INSTALL_HINT}"
+            )
+        if scans:
+            raise EmptyDocumentError(source, "OCR found no legible text in the scanned PDF")
         raise EmptyDocumentError(source, "PDF contains no text")
-    return pages
+    return pages, tuple(index + 1 for index in sorted(scans))
+
+
+def _render(page: Any, budget: Budget, dpi: int) -> tuple[bytes, int, int]:
+    """Render a page to grayscale PNG at ``dpi``, within ``max_image_pixels``.
+
+    Returns the PNG, its width in pixels and the resolution used.
+
+    A page too large for the pixel limit at ``dpi`` is rendered at a lower resolution
+    rather than refused: the page size is declared, not an attacker-controlled bitmap.
+    """
+    width, height = float(page.get_width()), float(page.get_height())
+    scale = dpi / 72.0
+    area = max(width * height, 1.0)
+    if area * scale * scale > budget.limits.max_image_pixels:
+        scale = (budget.limits.max_image_pixels / area) ** 0.5
+    from crisis_screen.extract.ocr import page_png
+
+    image = page.render(scale=scale, grayscale=True).to_pil()
+    # The resolution actually rendered, for Tesseract's size heuristics.
+    return page_png(image), image.width, max(int(round(scale * 72.0)), 70)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 
 from crisis_screen.errors import EmptyDocumentError, UnsupportedFormatError
 from crisis_screen.extract.limits import Budget
 
-__all__ = ["decode_text", "finish_text", "split_long_lines", "tidy_lines"]
+__all__ = ["decode_text", "finish_text", "row_lines", "split_long_lines", "tidy_lines"]
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     # UTF-32 first: its little-endian BOM starts with the UTF-16 one.
@@ -128,6 +129,28 @@ def split_long_lines(text: str, max_line_chars: int) -> str:
             line = line[cut:]
         out.append(line)
     return "\n".join(out)
+
+
+def row_lines(cell_lines: list[list[str]]) -> Iterator[str]:
+    """Lines for one table row, given each cell's lines (DOCX and ODT tables).
+
+    One line, cells joined by tabs, when every cell is a single line; else cell by cell,
+    because resume templates use tables for layout with bullet lists inside cells, and
+    every bullet must keep its own line.
+
+    Args:
+        cell_lines: The lines of each cell of the row, in order.
+
+    Yields:
+        The row's lines.
+    """
+    if all(len(lines) <= 1 for lines in cell_lines):
+        row = "\t".join(lines[0].strip() if lines else "" for lines in cell_lines)
+        if row.strip():
+            yield row.strip("\t")
+    else:
+        for lines in cell_lines:
+            yield from lines
 
 
 def tidy_lines(lines: list[str]) -> str:
