@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from crisis_screen.batch import ScanLine, ScanRecord
     from crisis_screen.screener import Screener, ScreenerConfig
 
-FORMATS = ("table", "jsonl", "json", "csv", "html")
+FORMATS = ("table", "jsonl", "json", "csv", "html", "parquet")
 _SUFFIX_FORMATS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -35,6 +35,7 @@ _SUFFIX_FORMATS = {
     ".csv": "csv",
     ".html": "html",
     ".htm": "html",
+    ".parquet": "parquet",
     ".txt": "table",
 }
 
@@ -50,6 +51,17 @@ def _choose_format(fmt: str | None, output: Path | None) -> str:
     if output is not None:
         return _SUFFIX_FORMATS.get(output.suffix.lower(), "jsonl")
     return "table" if sys.stdout.isatty() else "jsonl"
+
+
+def _check_parquet(output: Path | None) -> None:
+    if output is None:
+        raise click.UsageError("--format parquet needs --output (a binary file)")
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        raise click.UsageError(
+            "--format parquet needs pyarrow: pip install 'crisis_screen[frames]'"
+        ) from None
 
 
 def _utc_now() -> str:
@@ -278,6 +290,8 @@ def scan(
     Exit status: 0 all files screened, 1 some files failed, 2 usage error.
     """
     fmt = _choose_format(fmt, output)
+    if fmt == "parquet":
+        _check_parquet(output)
     if resume and output is None:
         raise click.UsageError("--resume needs --output (the JSONL file to continue)")
     if resume and fmt != "jsonl":
@@ -567,6 +581,12 @@ def _write_ranked(
     from crisis_screen import batch, report
 
     records = report.rank_records(collected, top=top, min_score=min_score)
+    if fmt == "parquet":  # binary: one row per resume, ranked (checked: output is set)
+        from crisis_screen import frames
+
+        assert output is not None
+        frames.write_parquet(records, output)
+        return
 
     def render(out: IO[str]) -> None:
         if fmt == "table":
