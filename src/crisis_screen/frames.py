@@ -104,21 +104,49 @@ _PANDAS_DTYPES: dict[_Kind, str] = {
 
 @runtime_checkable
 class _RecordLike(Protocol):
-    """What is read from a scan record (``ScanRecord``, wherever that class lives)."""
+    """What is read from a scan record (``ScanRecord``, wherever that class lives).
 
-    source: str
-    status: str
-    sha256: str | None
-    error_type: str | None
-    error: str | None
-    format: str | None
-    score: float | None
-    flagged: bool | None
-    threshold: float | None
-    evidence: tuple[Evidence, ...]
-    summary: Summary | None
-    timings: Any
-    versions: Versions
+    Read-only members, so frozen pydantic fields of narrower types satisfy it.
+    """
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def sha256(self) -> str | None: ...
+
+    @property
+    def error_type(self) -> str | None: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+    @property
+    def format(self) -> str | None: ...
+
+    @property
+    def score(self) -> float | None: ...
+
+    @property
+    def flagged(self) -> bool | None: ...
+
+    @property
+    def threshold(self) -> float | None: ...
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]: ...
+
+    @property
+    def summary(self) -> Summary | None: ...
+
+    @property
+    def timings(self) -> Any: ...
+
+    @property
+    def versions(self) -> Versions: ...
 
 
 Item: TypeAlias = "ScreenResult | _RecordLike"
