@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 #: Longest best line shown by ``repr`` before it is cut.
 _REPR_LINE_CHARS = 60
 
+_PAD = "padding:2px 8px;vertical-align:top"
+_CELL = f' style="{_PAD}"'
 _MARK_COUNTED = "background:#ffe08a;color:inherit;padding:0 1px"
 _MARK_VOID = "background:#e6e6e6;color:inherit;text-decoration:line-through;padding:0 1px"
 
@@ -140,7 +142,8 @@ def render_html(result: ScreenResult) -> str:
     if lines:
         out.append(
             '<table style="border-collapse:collapse;margin-top:4px;text-align:left">'
-            "<thead><tr><th>line</th><th>evidence line</th><th>concepts</th></tr></thead><tbody>"
+            f"<thead><tr><th{_CELL}>line</th><th{_CELL}>evidence line</th>"
+            f"<th{_CELL}>concepts</th></tr></thead><tbody>"
         )
         for line_no, evidence in lines:
             line = evidence[0].line
@@ -159,8 +162,9 @@ def render_html(result: ScreenResult) -> str:
                 for e in evidence
             )
             out.append(
-                f'<tr><td style="vertical-align:top">{line_no}</td>'
-                f'<td style="white-space:pre-wrap">{"".join(cells)}</td><td>{concepts}</td></tr>'
+                f'<tr><td style="{_PAD}">{line_no}</td>'
+                f'<td style="{_PAD};white-space:pre-wrap">{"".join(cells)}</td>'
+                f"<td{_CELL}>{concepts}</td></tr>"
             )
         out.append("</tbody></table>")
     else:
