@@ -301,3 +301,19 @@ def test_entry_point_from_an_installed_wheel(tmp_path: Path) -> None:
     assert len(out["spans"]) == out["all"] > len(out["counted"])
     counted_spans = [[s, e, label] for s, e, label, counted in out["spans"] if counted]
     assert counted_spans == out["counted"]
+
+
+def test_component_pickles_by_its_settings(tmp_path: Path) -> None:
+    import pickle
+
+    pipeline = spacy.blank("en")
+    component = pipeline.add_pipe(
+        "crisis_screen", config={"threshold": 45, "spans_key": "k", "counted_only": True}
+    )
+    clone = pickle.loads(pickle.dumps(component))
+    assert clone is not component
+    assert (clone.name, clone.spans_key, clone.counted_only) == ("crisis_screen", "k", True)
+    assert clone.screener.threshold == 45.0
+    doc = clone(pipeline.make_doc("CIT trained; never a crisis negotiator"))
+    assert doc._.crisis_screen == component(pipeline.make_doc(doc.text))._.crisis_screen
+    assert all(s._.crisis_counted for s in doc.spans["k"])

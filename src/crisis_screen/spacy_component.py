@@ -24,7 +24,7 @@ which serialise ``doc.user_data`` with msgpack.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -178,28 +178,14 @@ class CrisisScreenComponent:
         # spaCy pickles the pipeline for nlp.pipe(n_process>1) under "spawn": rebuild from
         # the settings instead of pickling matchers and automata.
         lexicon, overlays, threshold = self._settings
-        return (
-            _rebuild,
-            (self.name, lexicon, overlays, threshold, self.spans_key, self.counted_only),
-        )
-
-
-def _rebuild(
-    name: str,
-    lexicon: tuple[str, ...],
-    overlays: tuple[str, ...],
-    threshold: float | None,
-    spans_key: str,
-    counted_only: bool,
-) -> CrisisScreenComponent:
-    return CrisisScreenComponent(
-        name,
-        lexicon=lexicon,
-        overlays=overlays,
-        threshold=threshold,
-        spans_key=spans_key,
-        counted_only=counted_only,
-    )
+        settings: dict[str, Any] = {
+            "lexicon": lexicon,
+            "overlays": overlays,
+            "threshold": threshold,
+            "spans_key": self.spans_key,
+            "counted_only": self.counted_only,
+        }
+        return (partial(CrisisScreenComponent, **settings), (self.name,))
 
 
 def _source(doc: Doc) -> str:
