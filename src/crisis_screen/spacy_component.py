@@ -91,6 +91,8 @@ class CrisisScreenComponent:
 
     The component builds its own :class:`~crisis_screen.screener.Screener` once and does not
     depend on the pipeline's other components, so it can stand anywhere in the pipeline.
+    Two crisis_screen components in one pipeline (say, two lexicons) need different
+    ``spans_key`` values; ``doc._.crisis_screen`` holds the result of the last one that ran.
     """
 
     def __init__(
