@@ -90,3 +90,23 @@ class LabelsError(CrisisScreenError):
             lines.append(f"  ... and {count - len(shown)} more")
         head = f"{count} problem{'s' if count != 1 else ''} in labelled data"
         super().__init__(head + ":\n" + "\n".join(lines))
+
+
+class MissingExtraError(CrisisScreenError, ImportError):
+    """An optional feature needs a package that is not installed.
+
+    Also an :class:`ImportError`, so code that guards optional imports keeps working.
+
+    Attributes:
+        module: The missing module.
+        extra: The crisis_screen extra that installs it.
+    """
+
+    def __init__(self, feature: str, module: str, extra: str) -> None:
+        self.module = module
+        self.extra = extra
+        super().__init__(
+            f"{feature} needs {module}, which is not installed: "
+            f"pip install 'crisis_screen[{extra}]'",
+            name=module,
+        )

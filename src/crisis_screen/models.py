@@ -6,7 +6,7 @@ round-trips through JSON (``Model.model_validate_json(m.model_dump_json()) == m`
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +28,9 @@ EvidenceKind = str
 #: ``summary``, ``experience``, ``skills``, ``certifications``, ``education``, ``training``), or
 #: ``other`` / ``unknown`` (no heading seen).
 Section = str
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 DocumentFormat = Literal[
     "text", "markdown", "pdf", "docx", "html", "rtf", "json_resume", "image", "doc", "odt"
@@ -246,3 +249,19 @@ class ScreenResult(_Frozen):
     def counted(self) -> tuple[Evidence, ...]:
         """Evidence that supports the skill after context."""
         return tuple(e for e in self.evidence if e.counted)
+
+    # Display (rendering lives in crisis_screen.display): REPL, notebooks, rich consoles.
+    def __repr__(self) -> str:
+        from crisis_screen.display import render_repr
+
+        return render_repr(self)
+
+    def _repr_html_(self) -> str:
+        from crisis_screen.display import render_html
+
+        return render_html(self)
+
+    def __rich__(self) -> Table:
+        from crisis_screen.display import render_rich
+
+        return render_rich(self)

@@ -7,6 +7,7 @@ however long the input is.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from crisis_screen.scoring import DEFAULT_THRESHOLD, SCORING_VERSION, aggregate,
 from crisis_screen.segment import Layout, Line, heading_table, is_list_line
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from spacy.language import Language
     from spacy.tokens import Doc
 
@@ -80,6 +83,12 @@ class Screener:
 
     Build one and reuse it: construction loads the lexicon and builds the matchers (about a
     second); screening is fast.
+
+    Thread-safe: one Screener may serve many threads at once (a web server's workers) and
+    gives each the same results as screening one resume at a time; its only state changed by
+    screening is idempotent caching (typo decisions, spaCy's vocabulary). From asyncio code,
+    await :meth:`ascreen_text`, :meth:`ascreen_bytes` or :meth:`ascreen_many`, which screen in
+    a worker thread so the event loop keeps serving.
 
     Example:
         >>> from crisis_screen import Screener
@@ -218,6 +227,42 @@ class Screener:
         while batch := list(itertools.islice(it, batch_size)):
             docs = [_as_document(x, next(counter)) for x in batch]
             yield from self._screen_batch(docs)
+
+    # -- asyncio: the same calls, run off the event loop (crisis_screen.aio) ----------------
+
+    async def ascreen_text(
+        self, text: str, source: str | None = None, *, executor: Executor | None = None
+    ) -> ScreenResult:
+        """:meth:`screen_text` in a worker thread (or ``executor``), for async handlers."""
+        from crisis_screen.aio import run_off_loop
+
+        return await run_off_loop(self.screen_text, text, source, executor=executor)
+
+    async def ascreen_bytes(
+        self,
+        data: bytes,
+        filename: str,
+        *,
+        limits: ExtractionLimits | None = None,
+        executor: Executor | None = None,
+    ) -> ScreenResult:
+        """:meth:`screen_bytes` (an uploaded file) in a worker thread (or ``executor``).
+
+        Raises:
+            ExtractionError: A subclass naming the file and the problem.
+        """
+        from crisis_screen.aio import run_off_loop
+
+        screen = functools.partial(self.screen_bytes, limits=limits)
+        return await run_off_loop(screen, data, filename, executor=executor)
+
+    async def ascreen_many(
+        self, items: Iterable[ScreenInput], *, executor: Executor | None = None
+    ) -> list[ScreenResult]:
+        """:meth:`screen_many` in one worker thread (or ``executor``); results in input order."""
+        from crisis_screen.aio import run_off_loop
+
+        return await run_off_loop(lambda: list(self.screen_many(items)), executor=executor)
 
     # -- stages ----------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from crisis_screen.runs.records import ScanLine
     from crisis_screen.runs.scan import RunSummary, ScanOptions
 
-FORMATS = ("table", "jsonl", "json", "csv", "html")
+FORMATS = ("table", "jsonl", "json", "csv", "html", "parquet")
 _SUFFIX_FORMATS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -40,6 +40,7 @@ _SUFFIX_FORMATS = {
     ".csv": "csv",
     ".html": "html",
     ".htm": "html",
+    ".parquet": "parquet",
     ".txt": "table",
 }
 EXIT_OK = 0
@@ -133,9 +134,22 @@ def _progress_bar(total: int) -> Any:
     return progress
 
 
+def _check_parquet(output: Path | None) -> None:
+    if output is None:
+        raise click.UsageError("--format parquet needs --output (a binary file)")
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        raise click.UsageError(
+            "--format parquet needs pyarrow: pip install 'crisis_screen[frames]'"
+        ) from None
+
+
 def _check(options: ScanOptions) -> None:
     """Usage errors of option combinations."""
     output = options.output
+    if options.fmt == "parquet":
+        _check_parquet(output)
     if options.resume and output is None:
         raise click.UsageError("--resume needs --output (the JSONL file to continue)")
     if options.resume and options.fmt != "jsonl":

@@ -10,7 +10,9 @@ from crisis_screen.runs.records import ScanRecord
 __all__ = ["FORMATS", "render"]
 
 #: Output formats of ``crisis-screen scan``.
-FORMATS = ("table", "jsonl", "json", "csv", "html")
+FORMATS = ("table", "jsonl", "json", "csv", "html", "parquet")
+#: parquet is binary: written by :class:`crisis_screen.runs.sinks.RankedSink` via
+#: :func:`crisis_screen.frames.write_parquet`, not by :func:`render`.
 
 
 def render(

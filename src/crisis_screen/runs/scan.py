@@ -160,7 +160,7 @@ class ScanOptions:
     Attributes:
         paths: Files and folders (or URLs with a Dask scheduler).
         config: How to build the screener (lexicon, overlays, threshold).
-        fmt: Output format: ``jsonl``, ``json``, ``csv``, ``table`` or ``html``.
+        fmt: Output format: ``jsonl``, ``json``, ``csv``, ``table``, ``html`` or ``parquet``.
         output: The output file; None writes to stdout.
         evidence_csv: Also write one CSV row per evidence item here.
         manifest: Write the run manifest here (None: no manifest).

@@ -154,6 +154,14 @@ class RankedSink(Sink):
         from crisis_screen.report.formats import render
 
         records = self._ranked()
+        if self.fmt == "parquet":
+            # Binary, one row per resume: written by the dataframe module (needs pyarrow).
+            from crisis_screen.frames import write_parquet
+
+            if self.output is None:
+                raise ValueError("the parquet format needs an output file")
+            write_parquet(records, self.output)
+            return
         if self.output is None:
             render(self.fmt, records, sys.stdout, meta=self.meta)
             sys.stdout.flush()
