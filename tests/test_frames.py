@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+import crisis_screen
 from crisis_screen import Screener, frames
 from crisis_screen.cli import cli
 from crisis_screen.errors import CrisisScreenError, MissingExtraError
@@ -84,7 +85,7 @@ def test_tier_is_read_when_the_summary_has_one(results: list[ScreenResult]) -> N
 
 
 def test_scan_records_and_results_mix(screener: Screener, folder: Path) -> None:
-    records = list(screener.screen_paths([folder]))
+    records = list(crisis_screen.screen_paths([folder], screener=screener))
     frame = frames.to_pandas([*records, *screener.screen_many(TEXTS[:1])])
     assert len(frame) == 5
     errors = frame[frame["status"] == "error"]
