@@ -279,7 +279,7 @@ def test_matchers_and_cues_directly_on_the_mini_lexicon(bees: Screener) -> None:
         ("long_ago", "void"),
         ("prize", "evidence"),
     }
-    first, second = (sorted((e.category for e in cues.effects(doc, h, found))) for h in hits)
+    first, second = (sorted(e.category for e in cues.effects(doc, h, found)) for h in hits)
     # the negation (forward, 3 tokens) and "in 1990" (backward, from its category) reach the
     # first hit; the second is too far from the negation and after "in 1990", so only the
     # award, an evidence kind that applies to the whole line, reaches it
