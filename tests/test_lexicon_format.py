@@ -258,3 +258,30 @@ def test_shipped_gate_skips_ordinary_lines(screener: Screener, line: str) -> Non
     # Words that shipped terms use ("team", "response", "officer", "emergency", "talked") are
     # not anchors on their own: the derived anchors are whole variants and selective pairs.
     assert screener.terms.gate.positions(line) == []
+
+
+def test_matchers_and_cues_directly_on_the_mini_lexicon(bees: Screener) -> None:
+    from crisis_screen.context import CueFinder
+    from crisis_screen.matchers import TermMatcher
+
+    nlp = spacy.blank("en")
+    terms = TermMatcher(bees.lexicon, nlp)
+    cues = CueFinder(bees.lexicon, nlp)
+    doc = nlp.make_doc("Never inspected hives in 1990; hive inspection award")
+    hits = terms.find(doc)
+    assert [(h.skill, h.concept, h.method, doc[h.start : h.end].text) for h in hits] == [
+        ("beekeeping", "hive_inspection", "lemma", "inspected hives"),
+        ("beekeeping", "hive_inspection", "exact", "hive inspection"),
+    ]
+    found = cues.find(doc)
+    assert {(m.cue.id, m.cue.effect) for m in found} == {
+        ("neg", "void"),
+        ("long_ago", "void"),
+        ("prize", "evidence"),
+    }
+    first, second = (sorted(e.category for e in cues.effects(doc, h, found)) for h in hits)
+    # the negation (forward, 3 tokens) and "in 1990" (backward, from its category) reach the
+    # first hit; the second is too far from the negation and after "in 1990", so only the
+    # award, an evidence kind that applies to the whole line, reaches it
+    assert first == ["award", "historical", "negated"]
+    assert second == ["award"]
