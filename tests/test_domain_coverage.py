@@ -70,6 +70,21 @@ CASES: dict[str, list[tuple[str, bool]]] = {
         ("Led suicide postvention for the school after a student death", True),
         ("Delivered death notifications for the coroner's office", False),
     ],
+    "crisis_line_and_clinical_wording": [
+        ("Answered chats and calls on the 988 line overnight", True),
+        ("Took calls from veterans thinking about suicide", True),
+        (
+            "Sat with a resident experiencing acute psychosis until the on-call psychiatrist came",
+            True,
+        ),
+        ("Initiated involuntary examinations under the Baker Act", True),
+        ("Filed emergency petitions for involuntary evaluation of gravely disabled adults", True),
+        ("Led critical incident debriefings for the dispatch floor", True),
+        ("Filed an emergency petition for temporary custody in family court", False),
+        ("Shipped 988 units to the warehouse in March", False),
+        ("Recruited participants for a psychosis genetics study", False),
+        ("Crisis management consultant for hospitality clients", False),
+    ],
     "crisis_in_it_and_disaster_senses": [
         ("Wrote crisis response playbooks for a ransomware attack", False),
         ("Ran crisis management tabletop exercises for a data breach", False),
