@@ -85,6 +85,15 @@ CASES: dict[str, list[tuple[str, bool]]] = {
         ("Recruited participants for a psychosis genetics study", False),
         ("Crisis management consultant for hospitality clients", False),
     ],
+    "state_hold_names_and_observation": [
+        ("Completed section 12 paperwork for an actively suicidal patient", True),
+        ("Put two clients on M-1 holds after they threatened to harm themselves", True),
+        ("Pink-slipped a manic patient for emergency hospitalization", True),
+        ("Got a pink slip when the plant closed", False),
+        ("Kept a teenager who had attempted suicide on 1:1 observation", True),
+        ("1:1 observation aide for a student with a seizure disorder", False),
+        ("Placed an intoxicated man in emergency protective custody for a mental health evaluation", True),
+    ],
     "crisis_in_it_and_disaster_senses": [
         ("Wrote crisis response playbooks for a ransomware attack", False),
         ("Ran crisis management tabletop exercises for a data breach", False),
