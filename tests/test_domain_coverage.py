@@ -94,6 +94,14 @@ CASES: dict[str, list[tuple[str, bool]]] = {
         ("1:1 observation aide for a student with a seizure disorder", False),
         ("Placed an intoxicated man in emergency protective custody for a mental health evaluation", True),
     ],
+    "new_terms_in_their_other_senses": [
+        ("REMAINED CALM WITH DISTRESSED PATIENTS", False),
+        ("Photographed suicide scenes for the medical examiner", False),
+        ("Responded to suicide scenes with the county crisis team", True),
+        ("Crisis triage of service desk tickets", False),
+        ("Monitored suicide statistics for the state report", False),
+        ("Staffed the corporate crisis center during the product recall", False),
+    ],
     "crisis_in_it_and_disaster_senses": [
         ("Wrote crisis response playbooks for a ransomware attack", False),
         ("Ran crisis management tabletop exercises for a data breach", False),
