@@ -30,8 +30,10 @@ CASES: dict[str, list[tuple[str, bool]]] = {
     ],
     "crisis_places_and_roles": [
         ("Overnight counselor at a crisis stabilization unit for adults", True),
-        ("Intake worker on the crisis residential unit", True),
-        ("Volunteered at the county crisis center on weekend shifts", True),
+        ("Supported residents of the crisis residential program through their first night", True),
+        ("Volunteer counselor at the county crisis center on weekend shifts", True),
+        ("Front desk receptionist at a crisis center, scheduling and phones", False),
+        ("Admitted clients to the crisis stabilization unit", True),
         ("Peer crisis support specialist at a peer-run respite", True),
         ("Recruited and scheduled crisis line volunteers for the night shift", True),
     ],
@@ -92,7 +94,10 @@ CASES: dict[str, list[tuple[str, bool]]] = {
         ("Got a pink slip when the plant closed", False),
         ("Kept a teenager who had attempted suicide on 1:1 observation", True),
         ("1:1 observation aide for a student with a seizure disorder", False),
-        ("Placed an intoxicated man in emergency protective custody for a mental health evaluation", True),
+        (
+            "Placed an intoxicated man in emergency protective custody for a mental health evaluation",
+            True,
+        ),
     ],
     "new_terms_in_their_other_senses": [
         ("REMAINED CALM WITH DISTRESSED PATIENTS", False),
