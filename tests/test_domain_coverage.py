@@ -87,6 +87,13 @@ CASES: dict[str, list[tuple[str, bool]]] = {
         ("Recruited participants for a psychosis genetics study", False),
         ("Crisis management consultant for hospitality clients", False),
     ],
+    "instruments_and_youth_mobile_crisis": [
+        ("Used the Suicide Assessment Five-Step Evaluation and Triage with every walk-in", True),
+        ("Screened pediatric ED patients with the Ask Suicide-Screening Questions", True),
+        ("Completed Stanley-Brown safety plans before discharge", True),
+        ("Clinician on a Mobile Response and Stabilization Services team for families", True),
+        ("Charted on a pt in acute mania brought in by police", True),
+    ],
     "state_hold_names_and_observation": [
         ("Completed section 12 paperwork for an actively suicidal patient", True),
         ("Put two clients on M-1 holds after they threatened to harm themselves", True),
