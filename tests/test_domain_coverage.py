@@ -96,6 +96,13 @@ CASES: dict[str, list[tuple[str, bool]]] = {
         ("Clinician on a Mobile Response and Stabilization Services team for families", True),
         ("Charted on a pt in acute mania brought in by police", True),
     ],
+    "suicide_with_violence_risk": [
+        ("Performed suicide/homicide risk assessments at triage", True),
+        ("Did suicide and homicide risk screenings for every admission", True),
+        ("Asked about SI/HI at each visit and escalated positives", True),
+        ("Moved two detainees to suicide observation cells", True),
+        ("SI joint injection scheduling for the HI clinic", False),
+    ],
     "state_hold_names_and_observation": [
         ("Completed section 12 paperwork for an actively suicidal patient", True),
         ("Put two clients on M-1 holds after they threatened to harm themselves", True),
