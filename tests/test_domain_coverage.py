@@ -29,6 +29,10 @@ CASES: dict[str, list[tuple[str, bool]]] = {
         ("Counseling on Access to Lethal Means certificate", True),
         ("CALM trained: counselled families on safe firearm storage for suicidal youth", True),
         ("Stayed CALM under pressure during audits", False),
+        ("PMAB certified at a state psychiatric hospital", True),
+        ("Completed LivingWorks Start online suicide-prevention module", True),
+        ("NAPPI trained for work in a group home", True),
+        ("Completed Kognito At-Risk training for faculty", True),
     ],
     "crisis_places_and_roles": [
         ("Overnight counselor at a crisis stabilization unit for adults", True),
