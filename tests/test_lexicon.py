@@ -15,7 +15,12 @@ from crisis_screen.schemas import SCHEMA_FILES, dump_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 # Support cues for terms that need one; none of these words is a term on its own.
-CARRIER = "Listed: {term} | notes: certified officer responded 24-hour emotional"
+# The notes give every support category a term group may require (training, response,
+# mental-health, victim-of-violence ...), so each term is judged on matching alone.
+CARRIER = (
+    "Listed: {term} | notes: certified officer responded 24-hour emotional"
+    " | survivors of domestic violence"
+)
 
 
 def _entries() -> list[tuple[str, str, str]]:

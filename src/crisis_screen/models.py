@@ -106,11 +106,13 @@ class Quantities(_Frozen):
         hours: Course or training length in hours ("40-hour CIT course").
         count: A volume of work ("over 200 crisis calls").
         count_unit: What was counted ("calls").
+        per: The period of a rate, when the count is one ("15 calls a month": ``"month"``).
     """
 
     hours: int | None = None
     count: int | None = None
     count_unit: str | None = None
+    per: str | None = None
 
 
 class Evidence(_Frozen):

@@ -460,10 +460,19 @@ def _number(text: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
+#: Function words that join a count to its period in a rate ("15 calls a month", "3 per shift").
+#: Which periods count is lexicon data (the volume cue's rate pattern); this only reads its shape.
+_RATE_WORDS = frozenset({"a", "an", "per", "each", "every"})
+
+
 def _quantities(doc: Doc, cues: Sequence[CueMatch]) -> Quantities:
-    """Read course hours and volumes from the cues whose category declares a ``quantity``."""
+    """Read course hours and volumes from the cues whose category declares a ``quantity``.
+
+    A volume that ends in a rate ("15 mental health calls a month") keeps its unit ("calls")
+    and reports the period separately (``per="month"``).
+    """
     hours = count = None
-    unit = None
+    unit = per = None
     for m in cues:
         quantity = m.cue.quantity
         if quantity is None:
@@ -476,7 +485,11 @@ def _quantities(doc: Doc, cues: Sequence[CueMatch]) -> Quantities:
         if quantity == "hours" and hours is None:
             hours = value
         elif quantity == "count" and count is None:
-            count, unit = value, span[-1].lower_
+            # Cues come longest first at one start, so a rate is seen before its bare count.
+            if len(span) >= 3 and span[-2].lower_ in _RATE_WORDS:
+                count, unit, per = value, span[-3].lower_, span[-1].lower_
+            else:
+                count, unit = value, span[-1].lower_
     if hours is None and count is None:
         return _NO_QUANTITIES
-    return Quantities.model_construct(hours=hours, count=count, count_unit=unit)
+    return Quantities.model_construct(hours=hours, count=count, count_unit=unit, per=per)

@@ -62,7 +62,8 @@ def render_explain(record: ScanRecord) -> str:
         q = ev.quantities
         numbers = [f"{q.hours} hours"] if q.hours is not None else []
         if q.count is not None:
-            numbers.append(f"{q.count} {q.count_unit or ''}".rstrip())
+            rate = f" per {q.per}" if q.per else ""
+            numbers.append(f"{q.count} {q.count_unit or ''}".rstrip() + rate)
         if numbers:
             out.append(f"    numbers  {', '.join(numbers)}")
         out.append(
