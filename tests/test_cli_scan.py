@@ -369,14 +369,24 @@ def test_subprocess_parallel_scan_and_quiet_stderr(resumes: Path, tmp_path: Path
 
 
 @pytest.mark.parametrize("flag", ["--help", "--version"])
-def test_help_and_version_are_fast(flag: str) -> None:
-    run_cli([flag])  # warm the bytecode cache
-    start = time.perf_counter()
-    proc = run_cli([flag])
-    elapsed = time.perf_counter() - start
-    assert proc.returncode == 0
+def test_help_and_version_load_nothing_heavy(flag: str) -> None:
+    # What makes --help slow is importing spaCy, pydantic or rich; check that, not the clock
+    # (timings are in benchmarks/bench_cli.py, which runs --help and --version repeatedly).
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('LOADED', sorted(m for m in "
+        "('spacy', 'pydantic', 'rich', 'jinja2', 'crisis_screen.screener') if m in sys.modules), "
+        "file=sys.stderr))\n"
+        "from crisis_screen.cli import main\n"
+        f"sys.argv = ['crisis-screen', {flag!r}]\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
     assert ("scan" in proc.stdout) if flag == "--help" else ("0." in proc.stdout)
-    assert elapsed < 0.5, f"crisis-screen {flag} took {elapsed:.2f}s"
+    assert "LOADED []" in proc.stderr
 
 
 def test_scan_module_imports_nothing_heavy() -> None:
