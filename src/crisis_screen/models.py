@@ -24,12 +24,19 @@ AdjustmentKind = Literal[
     "section",
     "list_line",
     "evidence_kind",
+    "kind_voided",
+    "keyword_block",
+    "health_disclosure",
 ]
 
 #: What a line tells about the skill, beyond keyword presence.
 EvidenceKind = Literal[
-    "mention", "credential", "volume", "leadership", "teaching", "partnership", "title"
+    "mention", "practice", "credential", "volume", "leadership", "teaching", "partnership", "title"
 ]
+
+#: How strongly a resume shows the skill, weakest last: described sustained practice, a
+#: training/credential or one described activity, keywords only, nothing.
+Tier = Literal["strong", "moderate", "claim_only", "none"]
 
 #: Resume sections the segmenter recognises.
 Section = Literal[
@@ -178,23 +185,40 @@ class Summary(_Frozen):
     """Aggregate view of a result.
 
     Attributes:
+        tier: How strongly the resume shows the skill: ``strong`` (practice described in work
+            experience, sustained), ``moderate`` (a training or credential, or one described
+            activity), ``claim_only`` (keywords only: lists, keyword blocks, summary adjectives)
+            or ``none``. The score's band follows the tier.
+        reasons: Why the tier was given, one short sentence each (keyword stuffing included).
         counted_lines: Number of lines that show the skill.
+        practice_lines: Lines that describe the work being done (outside lists).
         concepts: Concept ids with counted evidence, strongest first.
         kinds: Evidence kinds seen in counted evidence.
         titles: Job titles of the skill found in the resume.
-        best_line: The line of the strongest counted evidence, if any.
+        best_line: The line of the strongest counted evidence (described practice first).
         sections: Sections where counted evidence appears.
-        skills_list_only: True when all counted evidence is in skills-like lists.
-        score_parts: How the score was built: contribution per concept, in points.
+        skills_list_only: True when all counted evidence is a claim (lists, keyword blocks).
+        experience_months: Months of crisis practice (spans of the positions holding practice
+            evidence, overlaps merged), or None when no dated position holds any.
+        last_used: Year of the latest position holding practice evidence, or None.
+        reference_date: The date open-ended positions ("Present") and recency were read
+            against (ISO ``YYYY-MM-DD``), so a run can be reproduced.
+        score_parts: How the score was built, in points; the parts add up to the score.
     """
 
+    tier: Tier = "none"
+    reasons: tuple[str, ...] = ()
     counted_lines: int = 0
+    practice_lines: int = 0
     concepts: tuple[str, ...] = ()
     kinds: tuple[EvidenceKind, ...] = ()
     titles: tuple[str, ...] = ()
     best_line: str | None = None
     sections: tuple[Section, ...] = ()
     skills_list_only: bool = False
+    experience_months: int | None = None
+    last_used: int | None = None
+    reference_date: str | None = None
     score_parts: dict[str, float] = Field(default_factory=dict)
 
 

@@ -10,17 +10,34 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
 from crisis_screen import __version__
-from crisis_screen.context import CueFinder, CueMatch
+from crisis_screen.context import CueFinder, CueMatch, Effect
 from crisis_screen.lexicon import Lexicon, load_lexicon
+from crisis_screen.lexicon import VOIDING_CATEGORIES
 from crisis_screen.matchers import Hit, TermMatcher, line_words, lines_of
 from crisis_screen.models import Document, Evidence, Quantities, ScreenResult, Versions
 from crisis_screen.nlp import build_nlp
-from crisis_screen.scoring import DEFAULT_THRESHOLD, SCORING_VERSION, aggregate, judge
-from crisis_screen.segment import Layout, Line, heading_table, is_list_line
+from crisis_screen.scoring import (
+    DEFAULT_THRESHOLD,
+    HEALTH_CATEGORY,
+    SCORING_VERSION,
+    WITHHELD,
+    LineShape,
+    aggregate,
+    judge,
+)
+from crisis_screen.segment import (
+    Layout,
+    Line,
+    heading_table,
+    is_keyword_block,
+    is_list_line,
+    is_term_only,
+)
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -44,12 +61,14 @@ class ScreenerConfig:
         overlays: Overlay paths.
         threshold: Resume threshold.
         model: Name of an installed spaCy pipeline, or None for the blank pipeline.
+        reference_date: The date recency is read against (None: the day of screening).
     """
 
     lexicon: tuple[str, ...] = ()
     overlays: tuple[str, ...] = ()
     threshold: float = DEFAULT_THRESHOLD
     model: str | None = None
+    reference_date: date | None = None
 
     def build(self) -> Screener:
         """Build the screener this config describes."""
@@ -58,6 +77,7 @@ class ScreenerConfig:
             overlays=self.overlays,
             threshold=self.threshold,
             model=self.model,
+            reference_date=self.reference_date,
         )
 
 
@@ -90,6 +110,7 @@ class Screener:
         threshold: float = DEFAULT_THRESHOLD,
         model: str | None = None,
         nlp: Language | None = None,
+        reference_date: date | None = None,
     ) -> None:
         """Build a screener.
 
@@ -100,6 +121,8 @@ class Screener:
             threshold: Resume score (0-100) at or above which a resume is flagged.
             model: Name of an installed spaCy pipeline to tokenise with (optional).
             nlp: A ready spaCy pipeline to use instead (advanced; overrides ``model``).
+            reference_date: The date "Present" and recency are read against; None means the
+                day each resume is screened. It is recorded in ``summary.reference_date``.
 
         Raises:
             LexiconError: When the lexicon is invalid.
@@ -121,8 +144,10 @@ class Screener:
                 overlays=tuple(str(p) for p in overlays),
                 threshold=float(threshold),
                 model=model if nlp is None else None,
+                reference_date=reference_date,
             )
         self.threshold = float(threshold)
+        self.reference_date = reference_date
         self.nlp = nlp if nlp is not None else build_nlp(model)
         self.terms = TermMatcher(self.lexicon, self.nlp)
         self.cues = CueFinder(self.lexicon, self.nlp)
@@ -260,7 +285,9 @@ class Screener:
                 evidence.extend(
                     self._line_evidence(p.document, p.layout.line(i), next(texts), next(line_docs))
                 )
-            score, summary = aggregate(evidence, self._titles)
+            score, summary = aggregate(
+                evidence, self._titles, reference_date=self.reference_date or date.today()
+            )
             yield ScreenResult.model_construct(
                 source=p.document.source,
                 score=score,
@@ -309,6 +336,13 @@ class Screener:
         cue_text = {id(m): line_text[m.start_char : m.end_char] for m in cues}
         cue_offsets = {id(m): (line.start + m.start_char, line.start + m.end_char) for m in cues}
         quantities = _quantities(doc, cues)
+        spans = [(doc[h.start].idx, doc[h.end - 1].idx + len(doc[h.end - 1])) for h in hits]
+        shape: LineShape | None = None
+        if is_keyword_block(line_text, spans):
+            shape = "keyword_block"
+        elif is_term_only(line_text, spans):
+            shape = "term_only"
+        voided = self._voided_cues(doc, cues)
         return [
             self._evidence(
                 document,
@@ -321,9 +355,30 @@ class Screener:
                 cue_text,
                 cue_offsets,
                 quantities,
+                shape,
+                voided,
             )
             for hit in hits
         ]
+
+    def _voided_cues(self, doc: Doc, cues: list[CueMatch]) -> frozenset[int]:
+        """Evidence-kind and practice cues that a negation or plan covers ("no training yet").
+
+        A cue is tested like a hit spanning it, so the same scopes and terminators apply.
+        """
+        if not any(m.cue.category in VOIDING_CATEGORIES for m in cues):
+            return frozenset()
+        out = set()
+        for m in cues:
+            if m.cue.category in VOIDING_CATEGORIES or m.cue.category == HEALTH_CATEGORY:
+                continue
+            probe = Hit(concept="", group=0, term="", method="exact", start=m.start, end=m.end)
+            if any(
+                e.category in VOIDING_CATEGORIES and e.match is not m
+                for e in self.cues.effects(doc, probe, cues)
+            ):
+                out.add(id(m))
+        return frozenset(out)
 
     def _evidence(
         self,
@@ -337,6 +392,8 @@ class Screener:
         cue_text: dict[int, str],
         cue_offsets: dict[int, tuple[int, int]],
         quantities: Quantities,
+        shape: LineShape | None = None,
+        voided: frozenset[int] = frozenset(),
     ) -> Evidence:
         concept = self.lexicon.concepts[hit.concept]
         group = concept.terms[hit.group]
@@ -347,22 +404,27 @@ class Screener:
             weight=concept.weight * group.weight,
             is_title=concept.kind == "title",
             requires=group.requires,
-            effects=self.cues.effects(doc, hit, cues),
+            effects=_with_health(self.cues.effects(doc, hit, cues), cues),
             section=line.section,
             section_support=self.lexicon.section_support.get(line.section, frozenset()),
             list_line=list_line,
             cue_text=cue_text,
             cue_offsets=cue_offsets,
             quantities=quantities,
+            line_shape=shape,
+            voided_cues=voided,
         )
         start = line.start + span.start_char
         end = line.start + span.end_char
+        # The candidate's own health history is never quoted: offsets stay for an auditor with
+        # the document, the words do not travel into reports, logs or stores.
+        withheld = any(a.kind == "health_disclosure" for a in verdict.adjustments)
         return Evidence.model_construct(
             line_no=line.no,
-            line=line_text,
+            line=WITHHELD if withheld else line_text,
             start=start,
             end=end,
-            text=document.text[start:end],
+            text=WITHHELD if withheld else document.text[start:end],
             concept=hit.concept,
             term=hit.term,
             method=hit.method,
@@ -376,6 +438,14 @@ class Screener:
             counted=verdict.counted,
             adjustments=tuple(verdict.adjustments),
         )
+
+
+def _with_health(effects: list[Effect], cues: Sequence[CueMatch]) -> list[Effect]:
+    """Apply a health disclosure to every hit of its line, even one inside the cue's words."""
+    if any(e.category == HEALTH_CATEGORY for e in effects):
+        return effects
+    health = next((m for m in cues if m.cue.category == HEALTH_CATEGORY), None)
+    return effects if health is None else [*effects, Effect(HEALTH_CATEGORY, health)]
 
 
 def _as_document(item: ScreenInput, n: int) -> Document:
