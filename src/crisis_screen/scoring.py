@@ -199,7 +199,12 @@ def judge(
         add("keyword_block", 1.0, "a run of skill terms with no sentence: a keyword block", None)
     elif list_line and section not in SECTION_FACTOR:
         add("list_line", LIST_FACTOR, "in a keyword list, not a described activity", None)
-    elif line_shape == "term_only" and not is_title and section not in _TRAINING_SECTIONS:
+    elif (
+        line_shape == "term_only"
+        and not is_title
+        and section not in _TRAINING_SECTIONS
+        and not any(e.category == PRACTICE_CATEGORY for e in effects)
+    ):
         add("list_line", 1.0, "a bare entry on its own line, not a described activity", None)
     if requires:
         support = next((e for e in effects if e.category in requires), None)

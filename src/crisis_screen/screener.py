@@ -24,6 +24,7 @@ from crisis_screen.nlp import build_nlp
 from crisis_screen.scoring import (
     DEFAULT_THRESHOLD,
     HEALTH_CATEGORY,
+    PRACTICE_CATEGORY,
     SCORING_VERSION,
     WITHHELD,
     LineShape,
@@ -340,7 +341,10 @@ class Screener:
         shape: LineShape | None = None
         if is_keyword_block(line_text, spans):
             shape = "keyword_block"
-        elif is_term_only(line_text, spans):
+        elif is_term_only(line_text, spans) and not any(
+            m.cue.category == PRACTICE_CATEGORY for m in cues
+        ):
+            # A described act may be one whole pattern term ("talked a man off a ledge").
             shape = "term_only"
         voided = self._voided_cues(doc, cues)
         return [

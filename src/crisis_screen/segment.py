@@ -287,7 +287,7 @@ def is_keyword_block(line: str, spans: Sequence[tuple[int, int]]) -> bool:
 
 
 def is_term_only(line: str, spans: Sequence[tuple[int, int]]) -> bool:
-    """Return True when a line is a bare entry: a term or two, maybe a date, nothing described.
+    """Return True when a line is a bare entry: terms, maybe a date, nothing described.
 
     One entry per line under a heading of any name ("Proficiencies", "Areas of Strength") is a
     list too, just not a comma-separated one.
@@ -302,4 +302,6 @@ def is_term_only(line: str, spans: Sequence[tuple[int, int]]) -> bool:
     rest = words - term - function
     # Years, hours and the like are not a description ("CIT, 2019", "MHFA (8 hours)").
     digits = sum(1 for w in _WORD.finditer(line) if w.group().isdigit())
-    return words > 0 and rest - digits <= 1 and function <= 1
+    # "and"/"or" join two entries; any other function word ("detention of persons") is prose.
+    joins = sum(1 for w in _WORD.finditer(line) if w.group().lower() in ("and", "or"))
+    return words > 0 and rest - digits <= 0 and function - joins <= 0

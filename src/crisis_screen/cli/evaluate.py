@@ -18,16 +18,27 @@ from crisis_screen.cli.common import lexicon_option, threshold_option
     help="text for people, json for scripts (one object).",
 )
 @click.option("--sweep", is_flag=True, help="Also report precision/recall at each threshold.")
+@click.option(
+    "--calibrate",
+    is_flag=True,
+    help="Also print a reliability table: confidence bins against observed precision.",
+)
 @threshold_option
 @lexicon_option
 def evaluate(
-    labels: str, fmt: str, sweep: bool, threshold: float, lexicon: tuple[str, ...]
+    labels: str,
+    fmt: str,
+    sweep: bool,
+    calibrate: bool,
+    threshold: float,
+    lexicon: tuple[str, ...],
 ) -> None:
     """Measure the screener on labelled lines (JSONL) or resumes (folder with labels.json).
 
     A line counts as predicted positive when it has counted evidence; a resume when it is
     flagged. Prints precision, recall, F1, confusion counts, the breakdown by kind and every
-    misclassified item with the evidence that decided it.
+    misclassified item with the evidence that decided it. Resume labels carrying a ``grade``
+    (0-3) or ``tier`` add the tier confusion table.
     """
     from crisis_screen.errors import CrisisScreenError
     from crisis_screen.evaluate import evaluate as run_evaluation
@@ -39,7 +50,10 @@ def evaluate(
         screener = Screener(list(lexicon) or None, threshold=threshold)
     except CrisisScreenError as exc:
         raise click.ClickException(str(exc)) from exc
-    report = run_evaluation(screener, data, sweep=sweep)
+    try:
+        report = run_evaluation(screener, data, sweep=sweep, calibrate=calibrate)
+    except CrisisScreenError as exc:
+        raise click.ClickException(str(exc)) from exc
     if fmt == "json":
         click.echo(report.model_dump_json(indent=2))
     else:
