@@ -20,8 +20,7 @@ STRONG_TEN_YEARS = """\
 Jordan Reyes
 EXPERIENCE
 Co-Responder Deputy, Lakeview County Sheriff, 2014 - Present
-- Paired with a county clinician on a co-responder unit; responded to more than 1,200 behavioral
-  health calls over ten years.
+- Paired with a county clinician on a co-responder unit; answered 1,200 mental health calls.
 - Placed people in acute crisis on emergency psychiatric holds and arranged hospital evaluations.
 - Talked down people threatening suicide on bridges and rooftops as a crisis negotiator.
 - Trained new deputies in crisis intervention and led the county CIT steering group.
@@ -105,8 +104,8 @@ Crisis intervention
 STUFF_SUMMARY = """\
 Avery Stone
 PROFESSIONAL SUMMARY
-Compassionate team player skilled in crisis intervention, suicide prevention and mental health
-first aid, with a passion for crisis response.
+Compassionate team player skilled in crisis intervention, suicide prevention and mental health \
+first aid, with a passion for crisis response and for helping people in crisis.
 EXPERIENCE
 Front Desk Receptionist, Bright Smiles Dental, 2020 - 2024
 - Checked patients in and handled insurance paperwork.
@@ -188,6 +187,7 @@ def test_within_strong_more_practice_ranks_higher_and_nothing_saturates(
     short = _screen(screener, STRONG_TWO_LINES)
     assert veteran.score > short.score
     assert veteran.score < 100.0
+    assert "volume" in veteran.summary.score_parts
     # The ten-year co-responder and a one-course nurse are far apart, not 8 points.
     assert veteran.score - _screen(screener, MODERATE_ONE_COURSE).score >= 30
 
@@ -204,12 +204,22 @@ def test_default_threshold_flags_moderate_and_strong_not_claims(screener: Screen
     assert _screen(claims_too, CLAIM_SKILLS_LIST).flagged
 
 
-@pytest.mark.parametrize("text", [STUFF_ONE_LINE, STUFF_ONE_PER_LINE, STUFF_REPEATED])
+@pytest.mark.parametrize(
+    "text", [STUFF_ONE_LINE, STUFF_ONE_PER_LINE, STUFF_REPEATED, STUFF_SUMMARY]
+)
 def test_stuffing_never_beats_one_credential_and_says_so(screener: Screener, text: str) -> None:
     stuffed = _screen(screener, text)
     assert stuffed.score < _screen(screener, MODERATE_ONE_COURSE).score
     assert stuffed.summary.skills_list_only
-    assert stuffed.summary.reasons
+    assert any(r.startswith("keyword stuffing") for r in stuffed.summary.reasons)
+    # Stuffing earns no variety points.
+    assert stuffed.score == BANDS["claim_only"][0]
+
+
+def test_an_honest_short_skills_list_is_a_claim_but_not_stuffing(screener: Screener) -> None:
+    result = _screen(screener, CLAIM_SKILLS_LIST)
+    assert result.summary.tier == "claim_only"
+    assert not any(r.startswith("keyword stuffing") for r in result.summary.reasons)
 
 
 def test_keyword_block_is_marked_on_the_evidence(screener: Screener) -> None:

@@ -329,7 +329,7 @@ def load_tiers(labels: LabelSet) -> dict[str, Tier]:
 
 def tier_confusion(pairs: Iterable[tuple[str, Tier, Tier]]) -> TierConfusion:
     """Build the tier confusion table from ``(id, expected, predicted)`` triples."""
-    table = {t: dict.fromkeys(TIERS, 0) for t in TIERS}
+    table: dict[str, dict[str, int]] = {t: dict.fromkeys(TIERS, 0) for t in TIERS}
     wrong: list[tuple[str, str, str]] = []
     n = correct = 0
     for item, want, got in pairs:
@@ -555,13 +555,13 @@ def render_text(report: EvaluationReport) -> str:
         t = report.tiers
         out += [
             "",
-            f"tiers: {t.correct}/{t.n} correct ({t.accuracy:.0%}); rows expected, columns predicted",
+            f"tiers: {t.correct}/{t.n} correct ({t.accuracy:.0%}); rows expected, columns got",
             f"{'':<11}" + "".join(f"{p:>11}" for p in TIERS),
         ]
         for want in TIERS:
             out.append(f"{want:<11}" + "".join(f"{t.table[want][p]:>11}" for p in TIERS))
-        for item, want, got in t.wrong:
-            out.append(f"- [tier] {item}: expected {want}, got {got}")
+        for item, want_tier, got in t.wrong:
+            out.append(f"- [tier] {item}: expected {want_tier}, got {got}")
     if report.calibration:
         out += [
             "",

@@ -75,6 +75,8 @@ DEFAULT_THRESHOLD = BANDS["moderate"][0]
 SUSTAINED_PRACTICE_LINES = 2
 #: Months of dated practice that make one described practice line sustained.
 SUSTAINED_MONTHS = 12
+#: Distinct concepts named only as claims, with nothing described, that read as stuffing.
+STUFFED_CONCEPTS = 4
 #: Years after which practice no longer earns recency points.
 RECENCY_YEARS = 15
 
@@ -247,7 +249,7 @@ def judge(
         if kind == "practice" and claim is not None:
             add("kind_voided", 1.0, f"a claim ({cue_text[id(claim.match)]!r}), not a practice", e)
             continue
-        kinds.append(kind)  # type: ignore[arg-type]
+        kinds.append(kind)
         add("evidence_kind", 1.0, f"{kind}: {cue_text[id(e.match)]!r}", e)
     confidence = base
     for a in adjustments:
@@ -345,9 +347,7 @@ def aggregate(
     practice_kinds = {k for e in practice for k in e.kinds}
     training_concepts = {e.concept for e in counted if roles[id(e)] == "training"}
     real = [e for e in counted if roles[id(e)] != "claim"]
-    kinds = sorted(
-        {k for e in real for k in e.kinds if k != "mention"}, key=_KIND_ORDER.index
-    )
+    kinds = sorted({k for e in real for k in e.kinds if k != "mention"}, key=_KIND_ORDER.index)
     sustained = (
         n_role["practice"] >= SUSTAINED_PRACTICE_LINES
         or (experience_months or 0) >= SUSTAINED_MONTHS
@@ -415,7 +415,12 @@ def aggregate(
     order = {r: i for i, r in enumerate(_ROLE_ORDER)}
     top = min(
         counted,
-        key=lambda e: (order[roles[id(e)]], -len(set(e.kinds) - {"mention"}), -e.confidence, e.start),
+        key=lambda e: (
+            order[roles[id(e)]],
+            -len(set(e.kinds) - {"mention"}),
+            -e.confidence,
+            e.start,
+        ),
     )
     summary = Summary.model_construct(
         tier=tier,
@@ -452,6 +457,8 @@ def _stuffing(counted: Sequence[Evidence], roles: dict[int, Role]) -> list[str]:
     repeated = sorted(c for c, lines in claim_lines.items() if len(lines) >= 3)
     if repeated:
         out.append(f"repeated claims: {', '.join(repeated)} named on 3 or more lines")
+    if len(claim_lines) >= STUFFED_CONCEPTS and all(r == "claim" for r in roles.values()):
+        out.append(f"{len(claim_lines)} skill concepts named and none of them described")
     return out
 
 
@@ -475,5 +482,7 @@ def _reasons(
 
 def _excluded_reasons(evidence: Sequence[Evidence]) -> list[str]:
     """Name what was left out on purpose (health disclosures), never quoting it."""
-    n = len({e.line_no for e in evidence if any(a.kind == "health_disclosure" for a in e.adjustments)})
+    n = len(
+        {e.line_no for e in evidence if any(a.kind == "health_disclosure" for a in e.adjustments)}
+    )
     return [f"{n} line(s) excluded: the candidate's own health history"] if n else []

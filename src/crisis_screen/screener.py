@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from crisis_screen import __version__
 from crisis_screen.context import CueFinder, CueMatch, Effect
-from crisis_screen.lexicon import Lexicon, load_lexicon
-from crisis_screen.lexicon import VOIDING_CATEGORIES
+from crisis_screen.lexicon import VOIDING_CATEGORIES, Lexicon, load_lexicon
 from crisis_screen.matchers import Hit, TermMatcher, line_words, lines_of
 from crisis_screen.models import Document, Evidence, Quantities, ScreenResult, Versions
 from crisis_screen.nlp import build_nlp

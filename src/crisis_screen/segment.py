@@ -28,8 +28,43 @@ _LABEL = re.compile(r"^\W*(?:[A-Za-z&/]+ ){0,3}[A-Za-z&/]+\s*(?::|\s[-–—]\s)
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 # Sentence structure: a word that only running text uses between terms.
 _FUNCTION_WORDS = frozenset(
-    "a an the to of for with in on at by from as and or i we my our was were is are have has "
-    "had who which that when while during into over per".split()
+    {
+        "a",
+        "an",
+        "the",
+        "to",
+        "of",
+        "for",
+        "with",
+        "in",
+        "on",
+        "at",
+        "by",
+        "from",
+        "as",
+        "and",
+        "or",
+        "i",
+        "we",
+        "my",
+        "our",
+        "was",
+        "were",
+        "is",
+        "are",
+        "have",
+        "has",
+        "had",
+        "who",
+        "which",
+        "that",
+        "when",
+        "while",
+        "during",
+        "into",
+        "over",
+        "per",
+    }
 )
 
 
