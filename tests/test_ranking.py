@@ -8,6 +8,7 @@ that above keywords alone, keywords above nothing.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -296,3 +297,65 @@ def test_list_shapes_without_known_headings() -> None:
     assert not is_keyword_block(prose, [(29, 35), (44, 48), (60, 64)])
     assert is_term_only("Crisis intervention, 2019", [(0, 19)])
     assert not is_term_only("Answered crisis calls for the county", [(9, 21)])
+
+
+def test_evaluate_reports_tier_confusion_and_calibration(
+    screener: Screener, tmp_path: Path
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from crisis_screen.cli import cli
+    from crisis_screen.evaluate import evaluate, load_labels
+
+    files = {
+        "strong.txt": (STRONG_TWO_LINES, {"relevant": 1, "grade": 3}),
+        "course.txt": (MODERATE_ONE_COURSE, {"relevant": 1, "tier": "moderate"}),
+        "stuffed.txt": (STUFF_ONE_LINE, {"relevant": 1, "grade": 1}),
+        # Graded strong on purpose: a claim-only resume, so the table has one miss to show.
+        "claimed.txt": (CLAIM_SKILLS_LIST, {"relevant": 1, "grade": 3}),
+        "none.txt": (NONE_LOOKALIKE, {"relevant": 0, "grade": 0}),
+    }
+    for name, (text, _) in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    labels = {name: entry for name, (_, entry) in files.items()}
+    (tmp_path / "labels.json").write_text(json.dumps(labels), encoding="utf-8")
+    report = evaluate(screener, load_labels(tmp_path), calibrate=True)
+    assert report.tiers is not None
+    assert report.tiers.n == 5 and report.tiers.correct == 4
+    assert report.tiers.table["strong"]["claim_only"] == 1
+    assert report.tiers.wrong == (("claimed.txt", "strong", "claim_only"),)
+    assert sum(b.n for b in report.calibration) == 5
+    out = CliRunner().invoke(cli, ["evaluate", str(tmp_path), "--calibrate"])
+    assert out.exit_code == 0, out.output
+    assert "tiers: 4/5 correct" in out.output
+    assert "expected strong, got claim_only" in out.output
+    assert "reliability" in out.output
+
+    lines = tmp_path / "lines.jsonl"
+    rows = [
+        {"text": "Answered crisis line calls every weekend", "label": 1},
+        {"text": "Led crisis communications for a bank", "label": 0},
+        {"text": "Filed invoices", "label": 0},
+    ]
+    lines.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    line_report = evaluate(screener, load_labels(lines), calibrate=True)
+    assert line_report.tiers is None
+    no_hit = [b for b in line_report.calibration if b.high == 0.0]
+    assert no_hit and no_hit[0].observed == 0.0
+    top = line_report.calibration[-1]
+    assert top.observed == 1.0 and top.counted == 1
+
+
+def test_bad_grade_is_a_labels_error(screener: Screener, tmp_path: Path) -> None:
+    import json
+
+    from crisis_screen.evaluate import LabelsError, evaluate, load_labels
+
+    (tmp_path / "a.txt").write_text("Filed invoices", encoding="utf-8")
+    (tmp_path / "labels.json").write_text(
+        json.dumps({"a.txt": {"relevant": 0, "grade": 7}}), encoding="utf-8"
+    )
+    with pytest.raises(LabelsError, match="grade"):
+        evaluate(screener, load_labels(tmp_path))
