@@ -136,9 +136,9 @@ def test_evaluate_resume_folder_counts_unreadable_files(screener: Screener, tmp_
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"text": "x", "label": 2}\n', "lines.jsonl:1: 'label' must be 0 or 1"),
-        ('{"label": 1}\n', "lines.jsonl:1: expected an object with a string 'text'"),
-        ("not json\n", "lines.jsonl:1: invalid JSON"),
+        ('{"text": "x", "label": 2}\n', 'lines.jsonl:1: "label" must be 0 or 1, found 2'),
+        ('{"label": 1}\n', 'lines.jsonl:1: missing "text"'),
+        ("not json\n", "lines.jsonl:1: not valid JSON"),
         ("\n", "no labelled lines"),
     ],
 )
@@ -164,8 +164,8 @@ def test_cli_evaluate_reports_bad_labels_cleanly(tmp_path: Path) -> None:
     f = tmp_path / "lines.jsonl"
     f.write_text("oops\n")
     result = CliRunner().invoke(cli, ["evaluate", str(f)])
-    assert result.exit_code == 1
-    assert "invalid JSON" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2
+    assert "not valid JSON" in result.output and "Traceback" not in result.output
 
 
 def test_cli_lexicon_validate(tmp_path: Path) -> None:

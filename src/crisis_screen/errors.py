@@ -66,3 +66,27 @@ class CorruptDocumentError(ExtractionError):
 
 class LimitExceededError(ExtractionError):
     """The file exceeds a configured safety limit (size, pages, ratio, time, nesting)."""
+
+
+class LabelsError(CrisisScreenError):
+    """A label file for ``evaluate`` cannot be used as it is.
+
+    Every problem found is reported together, one per line, each naming the file and the line
+    (JSONL) or the labelled file name (``labels.json``) and saying what was expected.
+
+    Attributes:
+        problems: The individual problems, e.g. ``"<file>:<line>: <message>"``.
+    """
+
+    #: Problems shown in the message; all of them stay in :attr:`problems`.
+    MAX_SHOWN = 50
+
+    def __init__(self, problems: str | Sequence[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        count = len(self.problems)
+        shown = self.problems[: self.MAX_SHOWN]
+        lines = [f"  - {p}" for p in shown]
+        if count > len(shown):
+            lines.append(f"  ... and {count - len(shown)} more")
+        head = f"{count} problem{'s' if count != 1 else ''} in labelled data"
+        super().__init__(head + ":\n" + "\n".join(lines))

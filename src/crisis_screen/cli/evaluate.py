@@ -38,9 +38,10 @@ def evaluate(
     A line counts as predicted positive when it has counted evidence; a resume when it is
     flagged. Prints precision, recall, F1, confusion counts, the breakdown by kind and every
     misclassified item with the evidence that decided it. Resume labels carrying a ``grade``
-    (0-3) or ``tier`` add the tier confusion table.
+    (0-3) or ``tier`` add the tier confusion table. A label file with problems (bad lines or
+    entries, labelled files missing from the folder) lists them all and exits 2.
     """
-    from crisis_screen.errors import CrisisScreenError
+    from crisis_screen.errors import CrisisScreenError, LabelsError
     from crisis_screen.evaluate import evaluate as run_evaluation
     from crisis_screen.evaluate import load_labels, render_text
     from crisis_screen.screener import Screener
@@ -48,6 +49,10 @@ def evaluate(
     try:
         data = load_labels(labels)
         screener = Screener(list(lexicon) or None, threshold=threshold)
+    except LabelsError as exc:
+        # Bad labelled data is bad input, like a bad argument: every problem, exit status 2.
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(2) from exc
     except CrisisScreenError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
