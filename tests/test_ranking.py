@@ -276,18 +276,50 @@ def test_best_line_is_described_practice_not_the_certificate(screener: Screener)
     assert any(e.line == best and "practice" in e.kinds for e in result.counted)
 
 
-def test_reference_date_is_recorded_and_moves_recency(screener: Screener) -> None:
-    fixed = Screener.default()
-    fixed.reference_date = date(2030, 6, 1)
-    result = _screen(fixed, STRONG_TWO_LINES)
-    assert result.summary.reference_date == "2030-06-01"
-    assert _screen(screener, STRONG_TWO_LINES).summary.reference_date == date.today().isoformat()
+def _crisis_worker(dates: str) -> str:
+    return (
+        "EXPERIENCE\n"
+        f"Crisis Counselor, Harbor Crisis Line, {dates}\n"
+        "- Answered crisis line calls from people thinking about suicide.\n"
+        "- Assessed suicide risk and arranged mobile crisis visits.\n"
+    )
+
+
+def test_reference_date_is_recorded_and_dates_are_read() -> None:
+    fixed = Screener(reference_date=date(2026, 6, 1))
+    result = fixed.screen_text(_crisis_worker("Jan 2020 - Present"))
+    assert result.summary.reference_date == "2026-06-01"
+    assert result.summary.last_used == 2026
+    assert result.summary.experience_months == 78  # Jan 2020 to Jun 2026, both ends included
+    later = Screener(reference_date=date(2030, 6, 1)).screen_text(
+        _crisis_worker("Jan 2020 - Present")
+    )
+    assert later.summary.experience_months == 126
+    assert later.score > result.score  # more months of the same current practice
+
+
+def test_practice_fifteen_years_ago_ranks_below_current_practice() -> None:
+    screener = Screener(reference_date=date(2026, 6, 1))
+    current = screener.screen_text(_crisis_worker("2021 - Present"))
+    old = screener.screen_text(_crisis_worker("2006 - 2011"))
+    assert current.summary.tier == old.summary.tier == "strong"
+    assert old.summary.last_used == 2011
+    assert old.score < current.score
+    assert old.summary.score_parts.get("recency", 0.0) == 0.0
+    # Without dates recency is neutral (half its points) and no months are claimed.
+    undated = screener.screen_text(_crisis_worker("").replace(", \n", "\n"))
+    assert undated.summary.last_used is None and undated.summary.experience_months is None
+    assert undated.summary.score_parts["recency"] == 2.5
+    assert undated.score < current.score
 
 
 def test_list_shapes_without_known_headings() -> None:
     assert is_list_line("Core Qualifications: crisis intervention | triage | report writing")
     assert is_list_line("Crisis response\tCase notes\tScheduling")
     assert is_list_line("Filing, Typing, Crisis intervention, Scheduling, Payroll")
+    # A job header with a date range is not a list of four items.
+    assert not is_list_line("Crisis Counselor, Harbor Crisis Line, 2019 - Present")
+    assert not is_list_line("Night Counselor | Crisis Center | Jan 2019 - Mar 2021")
     # A sentence that enumerates is not a list.
     assert not is_list_line("Daily duties included intake, triage, crisis intervention, and notes.")
     line = "Keywords suicide prevention crisis response mobile crisis"

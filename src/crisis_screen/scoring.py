@@ -30,6 +30,7 @@ from datetime import date
 from typing import Literal
 
 from crisis_screen.context import Effect
+from crisis_screen.experience import Position, experience
 from crisis_screen.lexicon import VOIDING_CATEGORIES
 from crisis_screen.models import (
     Adjustment,
@@ -73,8 +74,6 @@ BANDS: dict[Tier, tuple[float, float]] = {
 DEFAULT_THRESHOLD = BANDS["moderate"][0]
 #: Lines of practice after which a strong resume's tier needs no other support.
 SUSTAINED_PRACTICE_LINES = 2
-#: Months of dated practice that make one described practice line sustained.
-SUSTAINED_MONTHS = 12
 #: Distinct concepts named only as claims, with nothing described, that read as stuffing.
 STUFFED_CONCEPTS = 4
 #: Years after which practice no longer earns recency points.
@@ -308,8 +307,7 @@ def aggregate(
     evidence: Sequence[Evidence],
     titles: set[str],
     *,
-    experience_months: int | None = None,
-    last_used: int | None = None,
+    positions: Sequence[Position] = (),
     reference_date: date | None = None,
 ) -> tuple[float, Summary]:
     """Combine one skill's evidence into its tier, score and summary.
@@ -317,8 +315,8 @@ def aggregate(
     Args:
         evidence: All evidence of the resume for the skill.
         titles: Concept ids that are job titles.
-        experience_months: Months of dated practice (from the experience reader), if known.
-        last_used: Year of the latest position holding practice, if known.
+        positions: Dated positions of the resume (:func:`crisis_screen.experience.find_positions`);
+            the ones holding practice lines give ``experience_months`` and ``last_used``.
         reference_date: The date recency is measured from (today when None).
 
     Returns:
@@ -326,6 +324,8 @@ def aggregate(
     """
     ref = reference_date or date.today()
     counted = [e for e in evidence if e.counted]
+    experience_months: int | None = None
+    last_used: int | None = None
     if not counted:
         reasons = _excluded_reasons(evidence)
         return 0.0, Summary.model_construct(
@@ -344,14 +344,15 @@ def aggregate(
             line_role[e.line_no] = r
     n_role = Counter(line_role.values())
     practice = [e for e in counted if roles[id(e)] == "practice"]
+    if positions and practice:
+        worked = experience(positions, (e.line_no for e in practice))
+        experience_months, last_used = worked.months, worked.last_used
     practice_kinds = {k for e in practice for k in e.kinds}
     training_concepts = {e.concept for e in counted if roles[id(e)] == "training"}
     real = [e for e in counted if roles[id(e)] != "claim"]
     kinds = sorted({k for e in real for k in e.kinds if k != "mention"}, key=_KIND_ORDER.index)
-    sustained = (
-        n_role["practice"] >= SUSTAINED_PRACTICE_LINES
-        or (experience_months or 0) >= SUSTAINED_MONTHS
-        or bool(practice_kinds & {"volume", "leadership", "teaching"})
+    sustained = n_role["practice"] >= SUSTAINED_PRACTICE_LINES or bool(
+        practice_kinds & {"volume", "leadership", "teaching"}
     )
     tier: Tier
     if n_role["practice"] and sustained:

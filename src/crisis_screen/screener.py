@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from crisis_screen import __version__
 from crisis_screen.context import CueFinder, CueMatch, Effect
+from crisis_screen.experience import find_positions
 from crisis_screen.lexicon import VOIDING_CATEGORIES, Lexicon, load_lexicon
 from crisis_screen.matchers import Hit, TermMatcher, line_words, lines_of
 from crisis_screen.models import Document, Evidence, Quantities, ScreenResult, Versions
@@ -285,8 +286,15 @@ class Screener:
                 evidence.extend(
                     self._line_evidence(p.document, p.layout.line(i), next(texts), next(line_docs))
                 )
+            reference = self.reference_date or date.today()
+            # Dates are read only for resumes with counted evidence: most have none.
+            positions = (
+                find_positions(p.document.text, reference)
+                if any(e.counted for e in evidence)
+                else []
+            )
             score, summary = aggregate(
-                evidence, self._titles, reference_date=self.reference_date or date.today()
+                evidence, self._titles, positions=positions, reference_date=reference
             )
             yield ScreenResult.model_construct(
                 source=p.document.source,

@@ -25,6 +25,10 @@ _LIST_SEPARATORS = re.compile(r"[,;|•·●▪\t]| [-–—/] ")
 _STRONG_SEPARATORS = re.compile(r"[|•·●▪\t]| [-–—/] ")
 # "Core Qualifications: ..." / "Keywords - ...": a short label before the list itself.
 _LABEL = re.compile(r"^\W*(?:[A-Za-z&/]+ ){0,3}[A-Za-z&/]+\s*(?::|\s[-–—]\s)\s*")
+# A date range ("2019 - Present", "Jan 2019 – Mar 2021") marks a position or entry header.
+_DATE_RANGE = re.compile(
+    r"(?:[A-Za-z]{3,9}\.? )?\d{4}\s*[-–—]\s*(?:(?:[A-Za-z]{3,9}\.? )?\d{4}|[A-Za-z]+)",
+)
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 # Sentence structure: a word that only running text uses between terms.
 _FUNCTION_WORDS = frozenset(
@@ -250,12 +254,16 @@ def is_list_line(line: str) -> bool:
     The shape decides, not a heading: a skills or course list ("Case management, Counseling,
     Crisis intervention, ...") has three or more comma separators (four parts) with short items;
     pipes, bullets, tabs or spaced dashes between items need only three parts. A short label
-    before the list ("Core Qualifications: ...") does not count as an item.
+    before the list ("Core Qualifications: ...") does not count as an item; a line holding a
+    date range is a position header ("Counselor | Crisis Center | 2019 - Present"), not a list.
 
     Args:
         line: The line text.
     """
     body = _strip_label(line)
+    if _DATE_RANGE.search(body):
+        # "Title | Employer | 2019 - Present": a position header, never a keyword list.
+        return False
     parts = [p for p in _LIST_SEPARATORS.split(body) if p.strip()]
     strong = len(_STRONG_SEPARATORS.findall(body)) >= 2
     if len(parts) < (3 if strong else 4):
