@@ -309,7 +309,7 @@ def test_practice_fifteen_years_ago_ranks_below_current_practice() -> None:
     # Without dates recency is neutral (half its points) and no months are claimed.
     undated = screener.screen_text(_crisis_worker("").replace(", \n", "\n"))
     assert undated.summary.last_used is None and undated.summary.experience_months is None
-    assert undated.summary.score_parts["recency"] == 2.5
+    assert undated.summary.score_parts["recency"] == 2.0
     assert undated.score < current.score
 
 
@@ -391,3 +391,27 @@ def test_bad_grade_is_a_labels_error(screener: Screener, tmp_path: Path) -> None
     )
     with pytest.raises(LabelsError, match="grade"):
         evaluate(screener, load_labels(tmp_path))
+
+
+def test_readme_worked_example() -> None:
+    text = (
+        "EXPERIENCE\n"
+        "Night Counselor, River Valley Crisis Center, 2021 - 2023\n"
+        "- Answered suicide hotline calls on overnight shifts.\n"
+        "- Assessed callers for suicide risk and built safety plans with them.\n"
+        "TRAINING\n"
+        "- ASIST (Applied Suicide Intervention Skills Training), 2021\n"
+    )
+    result = Screener(reference_date=date(2026, 12, 1)).screen_text(text)
+    assert result.summary.tier == "strong"
+    assert result.summary.score_parts == {
+        "tier_strong": 60.0,
+        "practice": 4.32,
+        "training": 0.8,
+        "variety": 2.19,
+        "volume": 2.32,
+        "experience_months": 0.8,
+        "recency": 3.2,
+    }
+    assert result.score == 73.63
+    assert result.summary.best_line == "- Answered suicide hotline calls on overnight shifts."

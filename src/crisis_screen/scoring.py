@@ -76,6 +76,8 @@ DEFAULT_THRESHOLD = BANDS["moderate"][0]
 SUSTAINED_PRACTICE_LINES = 2
 #: Distinct concepts named only as claims, with nothing described, that read as stuffing.
 STUFFED_CONCEPTS = 4
+#: Months of dated practice that earn the whole ``experience_months`` part (15 years).
+FULL_MONTHS = 180.0
 #: Years after which practice no longer earns recency points.
 RECENCY_YEARS = 15
 
@@ -383,24 +385,24 @@ def aggregate(
         volume = max((e.quantities.count or 0 for e in real if "volume" in e.kinds), default=0)
         strong = tier == "strong"
         if strong:
-            parts["practice"] = 14.0 * _saturating(n_role["practice"], 0.8)
-            parts["activity"] = 2.0 * _saturating(n_role["activity"], 0.6)
+            parts["practice"] = 12.0 * _saturating(n_role["practice"], 0.8)
+            parts["activity"] = 1.0 * _saturating(n_role["activity"], 0.6)
         else:
             parts["activity"] = 10.0 * _saturating(n_role["practice"] + n_role["activity"], 0.5)
-        parts["training"] = (3.0 if strong else 10.0) * _saturating(len(training_concepts), 0.6)
-        parts["course_hours"] = (1.5 if strong else 4.0) * min(hours / 40.0, 1.0)
-        parts["variety"] = (6.0 if strong else 4.0) * _saturating(len(real_concepts), 0.75)
+        parts["training"] = (2.0 if strong else 10.0) * _saturating(len(training_concepts), 0.6)
+        parts["course_hours"] = (1.0 if strong else 4.0) * min(hours / 40.0, 1.0)
+        parts["variety"] = (5.0 if strong else 4.0) * _saturating(len(real_concepts), 0.75)
         if "volume" in kinds:
             # One more point per tenfold count: 300 calls is more than 20.
             scale = min(math.log10(volume) / 3.0, 1.0) if volume > 1 else 0.3
-            parts["volume"] = (5.0 if strong else 2.0) * (0.4 + 0.6 * scale)
+            parts["volume"] = (4.0 if strong else 2.0) * (0.4 + 0.6 * scale)
         seniority = sum(1 for k in _SENIORITY if k in kinds)
-        parts["seniority"] = (2.5 if strong else 1.0) * seniority
+        parts["seniority"] = (2.0 if strong else 1.0) * seniority
         if experience_months is not None and practice:
-            parts["experience_months"] = (6.0 if strong else 2.0) * min(
-                experience_months / 120.0, 1.0
+            parts["experience_months"] = (4.0 if strong else 2.0) * min(
+                experience_months / FULL_MONTHS, 1.0
             )
-        recency = 5.0 if strong else 2.0
+        recency = 4.0 if strong else 2.0
         if last_used is not None and practice:
             age = max(ref.year - last_used, 0)
             parts["recency"] = recency * max(0.0, 1.0 - age / RECENCY_YEARS)
