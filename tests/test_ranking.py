@@ -415,3 +415,19 @@ def test_readme_worked_example() -> None:
     }
     assert result.score == 73.63
     assert result.summary.best_line == "- Answered suicide hotline calls on overnight shifts."
+
+
+def test_claim_phrasing_is_a_claim_even_in_experience(screener: Screener) -> None:
+    claimed = _screen(
+        screener,
+        "EXPERIENCE\nWell versed in crisis intervention and knowledgeable about suicide prevention.",
+    )
+    assert claimed.summary.tier == "claim_only"
+    assert any(a.kind == "claim" for e in claimed.counted for a in e.adjustments)
+    # A claim word far from the term does not undo described work on the same line.
+    described = _screen(
+        screener,
+        "EXPERIENCE\nAnswered crisis line calls every weekend night, praised for excellent notes.",
+    )
+    assert described.summary.tier in ("moderate", "strong")
+    assert described.summary.practice_lines == 1

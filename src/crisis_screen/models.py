@@ -26,6 +26,7 @@ AdjustmentKind = Literal[
     "evidence_kind",
     "kind_voided",
     "keyword_block",
+    "claim",
     "health_disclosure",
 ]
 

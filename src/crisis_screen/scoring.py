@@ -240,6 +240,11 @@ def judge(
         )
     kinds: list[EvidenceKind] = ["title"] if is_title else []
     claim = next((e for e in effects if e.category == CLAIM_CATEGORY), None)
+    if claim is not None:
+        reason = (
+            f"claim phrasing ({cue_text[id(claim.match)]!r}): names the skill, describes nothing"
+        )
+        add("claim", 1.0, reason, claim)
     for e in effects:
         kind = "practice" if e.category == PRACTICE_CATEGORY else e.category
         if kind not in _KIND_ORDER or kind in kinds:
@@ -248,7 +253,7 @@ def judge(
             add("kind_voided", 1.0, f"{kind} {cue_text[id(e.match)]!r} is negated or planned", e)
             continue
         if kind == "practice" and claim is not None:
-            add("kind_voided", 1.0, f"a claim ({cue_text[id(claim.match)]!r}), not a practice", e)
+            add("kind_voided", 1.0, f"practice {cue_text[id(e.match)]!r} under a claim", e)
             continue
         kinds.append(kind)
         add("evidence_kind", 1.0, f"{kind}: {cue_text[id(e.match)]!r}", e)
@@ -279,7 +284,7 @@ def role(e: Evidence, titles: set[str] | frozenset[str] = frozenset()) -> Role:
     """
     marks = {a.kind for a in e.adjustments}
     block = "keyword_block" in marks
-    listed = block or "list_line" in marks or e.section == "skills"
+    listed = block or "list_line" in marks or "claim" in marks or e.section == "skills"
     if e.section in _TRAINING_SECTIONS and not block:
         return "training"
     if listed:
@@ -294,8 +299,6 @@ def role(e: Evidence, titles: set[str] | frozenset[str] = frozenset()) -> Role:
             return "practice"
         if "credential" in e.kinds:
             return "training"
-        if any(a.kind == "kind_voided" and "a claim" in a.reason for a in e.adjustments):
-            return "claim"
         return "activity"
     return "training" if "credential" in e.kinds else "claim"
 
