@@ -52,7 +52,7 @@ def test_screen_many_streams_lazily_and_in_order(screener: Screener) -> None:
     def source():
         for i in range(600):
             consumed.append(i)
-            yield (f"r{i}", "Crisis intervention" if i % 2 else "Accounting")
+            yield (f"r{i}", "Completed CIT training" if i % 2 else "Accounting")
 
     stream = screener.screen_many(source(), batch_size=100)
     first = next(stream)

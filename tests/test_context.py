@@ -115,7 +115,9 @@ def test_skills_list_only_scores_below_described_experience(screener: Screener) 
         "EXPERIENCE\nCompleted 40-hour CIT training and responded to over 200 crisis calls\n"
         "Coordinated with local psychiatric facilities on 5150 holds"
     )
-    assert listed.flagged and described.flagged
+    # The claim is reported with its tier and a score, but only described work is flagged.
+    assert described.flagged and not listed.flagged
+    assert listed.summary.tier == "claim_only" and listed.score > 0
     assert listed.score < described.score
 
 

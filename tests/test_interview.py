@@ -757,3 +757,15 @@ def test_cli_help_lists_interview_commands() -> None:
     result = _cli(["interview", "--help"])
     assert result.exit_code == 0
     assert "score" in result.output and "guide" in result.output
+
+
+def test_guide_builds_nothing_on_a_negated_or_planned_credential(bank: QuestionBank) -> None:
+    text = (
+        "Warehouse guard hoping to move into the co-responder unit. I have not taken any "
+        "crisis intervention training so far.\n"
+        "EXPERIENCE\nResponded to mental health calls on the night patrol, no CIT course yet.\n"
+    )
+    guide = _guide(text, bank)
+    prompts = [p for q in guide.questions for p in q.follow_ups] + list(guide.general_follow_ups)
+    assert prompts  # the described calls still get their follow-up
+    assert not [p for p in prompts if p.trigger == "credential"]

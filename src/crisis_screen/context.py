@@ -170,7 +170,9 @@ class CueFinder:
                 continue  # another skill's domain cue
             if cue.applies_to is not None and hit.concept not in cue.applies_to:
                 continue
-            if cue.effect == "evidence":
+            if cue.effect in ("evidence", "withhold"):
+                # Whole-line effects: an evidence kind, or a disclosure that withholds the line
+                # (even a hit inside the disclosure's own words).
                 out.append(Effect(cue.category, m))
                 continue
             if m.start < hit.end and hit.start < m.end:

@@ -6,7 +6,12 @@ Two label formats are read (the same as the project's evaluation data):
   and ``kind``. A line is predicted positive when it has counted evidence.
 - resumes: a folder with ``labels.json`` mapping file name to ``{"relevant": 0 or 1}``
   (optional ``kind``); every file is read with :mod:`crisis_screen.extract`. A resume is
-  predicted positive when its result is flagged.
+  predicted positive when its result is flagged. An entry may also carry the resume's
+  ``grade`` (0-3) or ``tier`` (``none``, ``claim_only``, ``moderate``, ``strong``); the report
+  then holds the tier confusion table (expected tier against ``summary.tier``).
+
+``calibrate=True`` (``evaluate --calibrate``) adds a reliability table on labelled lines: the
+confidence of each line's strongest hit, in bins, against the share of those lines labelled 1.
 
 Integrators use this to check a tuned lexicon or threshold on their own labelled resumes.
 """
@@ -21,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from crisis_screen.errors import ExtractionError, LabelsError
-from crisis_screen.models import Document, ScreenResult
+from crisis_screen.models import Document, ScreenResult, Tier
 
 if TYPE_CHECKING:
     from crisis_screen.screener import Screener
@@ -29,6 +34,10 @@ if TYPE_CHECKING:
 Unit = Literal["line", "resume"]
 #: Thresholds of the default sweep (resume score, 0-100).
 SWEEP_THRESHOLDS = tuple(float(t) for t in range(0, 101, 5))
+#: Tiers, weakest first; a ``grade`` 0-3 is the index into this tuple.
+TIERS: tuple[Tier, ...] = ("none", "claim_only", "moderate", "strong")
+#: Upper edges of the calibration bins (confidence of a line's strongest hit, 0-1).
+CALIBRATION_EDGES = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 class LabeledItem(BaseModel):
@@ -158,6 +167,33 @@ class SweepPoint(BaseModel):
     flagged: int
 
 
+class TierConfusion(BaseModel):
+    """Expected tier (from ``grade``/``tier`` labels) against the predicted ``summary.tier``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    n: int
+    correct: int
+    accuracy: float
+    table: dict[str, dict[str, int]] = Field(description="expected tier -> predicted -> count")
+    wrong: tuple[tuple[str, str, str], ...] = Field(
+        default=(), description="(item id, expected tier, predicted tier) of every miss"
+    )
+
+
+class CalibrationBin(BaseModel):
+    """Lines whose strongest hit has a confidence in ``(low, high]`` (0 means no hit at all)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    low: float
+    high: float
+    n: int
+    mean_confidence: float
+    observed: float = Field(description="share of the bin's lines labelled 1")
+    counted: int = Field(description="lines of the bin with counted evidence")
+
+
 class EvaluationReport(BaseModel):
     """Everything ``crisis-screen evaluate`` reports (``--format json`` prints this)."""
 
@@ -172,6 +208,8 @@ class EvaluationReport(BaseModel):
     unreadable: int = 0
     errors: tuple[ItemOutcome, ...] = Field(default=(), description="Misclassified or unread.")
     sweep: tuple[SweepPoint, ...] = ()
+    tiers: TierConfusion | None = None
+    calibration: tuple[CalibrationBin, ...] = ()
 
 
 def load_labels(path: str | Path) -> LabelSet:
@@ -366,12 +404,100 @@ def _load_resume_labels(path: Path) -> LabelSet:
     return LabelSet(unit="resume", source=str(folder), items=tuple(items))
 
 
+def load_tiers(labels: LabelSet) -> dict[str, Tier]:
+    """Read the expected tier of each resume from its ``labels.json`` entry, when given.
+
+    An entry's ``tier`` (a tier name) wins over its ``grade`` (0-3, an index into
+    :data:`TIERS`); entries with neither are left out.
+
+    Args:
+        labels: A resume label set from :func:`load_labels`.
+
+    Raises:
+        LabelsError: When a grade or tier is not one of the known values.
+    """
+    if labels.unit != "resume":
+        return {}
+    path = Path(labels.source) / "labels.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LabelsError(f"{path}: cannot read: {exc}") from exc
+    out: dict[str, Tier] = {}
+    for name, entry in data.items() if isinstance(data, dict) else ():
+        if not isinstance(entry, dict):
+            continue
+        tier, grade = entry.get("tier"), entry.get("grade")
+        if tier is not None:
+            if tier not in TIERS:
+                raise LabelsError(f"{path}: {name!r}: 'tier' must be one of {TIERS}, got {tier!r}")
+            out[name] = tier
+        elif grade is not None:
+            if grade not in (0, 1, 2, 3) or isinstance(grade, bool):
+                raise LabelsError(f"{path}: {name!r}: 'grade' must be 0-3, got {grade!r}")
+            out[name] = TIERS[grade]
+    return out
+
+
+def tier_confusion(pairs: Iterable[tuple[str, Tier, Tier]]) -> TierConfusion:
+    """Build the tier confusion table from ``(id, expected, predicted)`` triples."""
+    table: dict[str, dict[str, int]] = {t: dict.fromkeys(TIERS, 0) for t in TIERS}
+    wrong: list[tuple[str, str, str]] = []
+    n = correct = 0
+    for item, want, got in pairs:
+        n += 1
+        table[want][got] += 1
+        if want == got:
+            correct += 1
+        else:
+            wrong.append((item, want, got))
+    return TierConfusion(
+        n=n,
+        correct=correct,
+        accuracy=round(correct / n, 4) if n else 0.0,
+        table=table,
+        wrong=tuple(wrong),
+    )
+
+
+def calibration(
+    scored: Iterable[tuple[int, float, bool]], edges: Sequence[float] = CALIBRATION_EDGES
+) -> tuple[CalibrationBin, ...]:
+    """Bin ``(label, confidence, counted)`` triples by confidence: a reliability table.
+
+    The first bin holds lines with no hit (confidence 0); each other bin ``(low, high]``.
+    A well-calibrated screener's observed share of positives rises with the confidence.
+    """
+    rows = list(scored)
+    out: list[CalibrationBin] = []
+    bounds = [(0.0, 0.0), *zip(edges[:-1], edges[1:], strict=True)]
+    for low, high in bounds:
+        if high == 0.0:
+            inside = [r for r in rows if r[1] <= 0.0]
+        else:
+            inside = [r for r in rows if low < r[1] <= high]
+        if not inside:
+            continue
+        out.append(
+            CalibrationBin(
+                low=low,
+                high=high,
+                n=len(inside),
+                mean_confidence=round(sum(r[1] for r in inside) / len(inside), 4),
+                observed=round(sum(r[0] for r in inside) / len(inside), 4),
+                counted=sum(1 for r in inside if r[2]),
+            )
+        )
+    return tuple(out)
+
+
 def evaluate(
     screener: Screener,
     labels: LabelSet,
     *,
     sweep: bool = False,
     thresholds: Sequence[float] = SWEEP_THRESHOLDS,
+    calibrate: bool = False,
 ) -> EvaluationReport:
     """Screen every labelled item and compare with its label.
 
@@ -380,6 +506,8 @@ def evaluate(
         labels: From :func:`load_labels`.
         sweep: Also report precision/recall at each score threshold.
         thresholds: Thresholds of the sweep.
+        calibrate: Also report the reliability table (lines: confidence of the strongest hit
+            against the share labelled 1; resumes: the same with the score / 100).
 
     Returns:
         The report; unreadable resumes are listed as errors and left out of the counts.
@@ -441,6 +569,21 @@ def evaluate(
                     flagged=c.tp + c.fp,
                 )
             )
+    expected = load_tiers(labels)
+    tiers = None
+    if expected:
+        tiers = tier_confusion(
+            (i.id, expected[i.id], r.summary.tier)
+            for i, r, _ in outcomes
+            if r is not None and i.id in expected
+        )
+    bins: tuple[CalibrationBin, ...] = ()
+    if calibrate:
+        bins = calibration(
+            (i.label, _confidence(labels.unit, r), _predict(labels.unit, r) == 1)
+            for i, r, _ in outcomes
+            if r is not None
+        )
     return EvaluationReport(
         unit=labels.unit,
         source=labels.source,
@@ -451,7 +594,16 @@ def evaluate(
         unreadable=unreadable,
         errors=tuple(errors),
         sweep=tuple(points),
+        tiers=tiers,
+        calibration=bins,
     )
+
+
+def _confidence(unit: Unit, result: ScreenResult) -> float:
+    """A line's strongest hit confidence (0 with none); a resume's score as a share."""
+    if unit == "line":
+        return max((e.confidence for e in result.evidence), default=0.0)
+    return result.score / 100.0
 
 
 def _predict(unit: Unit, result: ScreenResult) -> int:
@@ -510,6 +662,28 @@ def render_text(report: EvaluationReport) -> str:
             out.append(
                 f"{p.threshold:>9g} {p.precision:>9.3f} {p.recall:>7.3f} {p.f1:>6.3f}"
                 f" {p.flagged:>8}"
+            )
+    if report.tiers is not None:
+        t = report.tiers
+        out += [
+            "",
+            f"tiers: {t.correct}/{t.n} correct ({t.accuracy:.0%}); rows expected, columns got",
+            f"{'':<11}" + "".join(f"{p:>11}" for p in TIERS),
+        ]
+        for want in TIERS:
+            out.append(f"{want:<11}" + "".join(f"{t.table[want][p]:>11}" for p in TIERS))
+        for item, want_tier, got in t.wrong:
+            out.append(f"- [tier] {item}: expected {want_tier}, got {got}")
+    if report.calibration:
+        out += [
+            "",
+            "reliability (confidence of the strongest hit vs share labelled positive):",
+            f"{'bin':>11} {'n':>5} {'mean conf':>9} {'observed':>8} {'counted':>7}",
+        ]
+        for b in report.calibration:
+            span = "no hit" if b.high == 0.0 else f"{b.low:.1f}-{b.high:.1f}"
+            out.append(
+                f"{span:>11} {b.n:>5} {b.mean_confidence:>9.3f} {b.observed:>8.3f} {b.counted:>7}"
             )
     if report.errors:
         out += ["", f"misclassified or unread ({len(report.errors)}):"]

@@ -14,20 +14,27 @@ from pydantic import BaseModel, ConfigDict, Field
 MatchMethod = Literal["exact", "pattern", "lemma", "abbreviation", "fuzzy"]
 
 #: The effect a context rule had on a piece of evidence. Built in: ``unsupported``,
-#: ``supported``, ``section``, ``list_line``, ``evidence_kind`` and ``ocr``; every other value is the name
-#: of a voiding cue category declared in the lexicon (shipped: ``negated``, ``hypothetical``,
-#: ``other_person``, ``out_of_domain``). A string, since categories are lexicon data.
+#: ``supported``, ``section``, ``list_line``, ``evidence_kind``,
+#: ``kind_voided``, ``keyword_block``, ``claim`` and ``ocr``; every other value is the name of a
+#: voiding or withholding cue category declared in the lexicon (shipped: ``negated``,
+#: ``hypothetical``, ``other_person``, ``out_of_domain``, ``health_disclosure``). A string, since
+#: categories are lexicon data.
 AdjustmentKind = str
 
 #: What a line tells about the skill, beyond keyword presence: ``title`` (a job-title concept),
-#: the name of an evidence cue category declared in the lexicon (shipped: ``credential``,
-#: ``volume``, ``leadership``, ``teaching``, ``partnership``), or ``mention`` (nothing more).
+#: the name of an evidence cue category declared in the lexicon (shipped: ``practice``,
+#: ``credential``, ``volume``, ``leadership``, ``teaching``, ``partnership``), or ``mention``
+#: (nothing more).
 EvidenceKind = str
 
 #: A resume section: a section name declared in the lexicon's ``[sections]`` (shipped:
 #: ``summary``, ``experience``, ``skills``, ``certifications``, ``education``, ``training``), or
 #: ``other`` / ``unknown`` (no heading seen).
 Section = str
+
+#: How strongly a resume shows the skill, weakest last: described sustained practice, a
+#: training/credential or one described activity, keywords only, nothing.
+Tier = Literal["strong", "moderate", "claim_only", "none"]
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -179,18 +186,32 @@ class Summary(_Frozen):
     """Aggregate view of a result.
 
     Attributes:
+        tier: How strongly the resume shows the skill: ``strong`` (practice described in work
+            experience, sustained), ``moderate`` (a training or credential, or one described
+            activity), ``claim_only`` (keywords only: lists, keyword blocks, summary adjectives)
+            or ``none``. The score's band follows the tier.
+        reasons: Why the tier was given, one short sentence each (keyword stuffing included).
         counted_lines: Number of lines that show the skill.
+        practice_lines: Lines that describe the work being done (outside lists).
         concepts: Concept ids with counted evidence, strongest first.
         concept_names: The human-readable names of ``concepts``, in the same order.
         kinds: Evidence kinds seen in counted evidence.
         titles: Job titles of the skill found in the resume.
-        best_line: The line of the strongest counted evidence, if any.
+        best_line: The line of the strongest counted evidence (described practice first).
         sections: Sections where counted evidence appears.
-        skills_list_only: True when all counted evidence is in skills-like lists.
-        score_parts: How the score was built: contribution per concept, in points.
+        skills_list_only: True when all counted evidence is a claim (lists, keyword blocks).
+        experience_months: Months of crisis practice (spans of the positions holding practice
+            evidence, overlaps merged), or None when no dated position holds any.
+        last_used: Year of the latest position holding practice evidence, or None.
+        reference_date: The date open-ended positions ("Present") and recency were read
+            against (ISO ``YYYY-MM-DD``), so a run can be reproduced.
+        score_parts: How the score was built, in points; the parts add up to the score.
     """
 
+    tier: Tier = "none"
+    reasons: tuple[str, ...] = ()
     counted_lines: int = 0
+    practice_lines: int = 0
     concepts: tuple[str, ...] = ()
     concept_names: tuple[str, ...] = ()
     kinds: tuple[EvidenceKind, ...] = ()
@@ -198,6 +219,9 @@ class Summary(_Frozen):
     best_line: str | None = None
     sections: tuple[Section, ...] = ()
     skills_list_only: bool = False
+    experience_months: int | None = None
+    last_used: int | None = None
+    reference_date: str | None = None
     score_parts: dict[str, float] = Field(default_factory=dict)
 
 

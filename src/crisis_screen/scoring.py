@@ -1,23 +1,36 @@
-"""Confidence of each piece of evidence and the resume-level score.
+"""Confidence of each piece of evidence and the resume-level tier and score.
 
 Every number that shapes a score lives here, under one version (``SCORING_VERSION``) that every
 result reports. Each change to a hit's confidence is recorded as an
 :class:`~crisis_screen.models.Adjustment` at the place it is made.
 
-Resume score: the best counted confidence per concept, combined as
-``1 - prod(1 - STEP * c_i)``: each distinct concept closes part of the remaining gap, so a
-single mention scores about half (and already clears the default threshold), several distinct
-concepts approach 100, and repeating a keyword adds nothing (only a concept's best mention
-counts). Each evidence kind (credential, volume, ...) closes a further tenth of the gap. A
-resume whose only evidence is in keyword lists is capped below experience-backed resumes.
+Resume score: each counted line gets a *role* from its evidence properties (section, list or
+keyword-block shape, evidence kinds, the lexicon's ``practice`` and ``claim`` cue categories):
+
+- ``practice``: the work described in the experience section (a practice cue such as
+  "responded", or a job title of the skill held there);
+- ``activity``: a described sentence in the experience section without a practice cue;
+- ``training``: a training or credential (a credential cue, or a certifications/training entry);
+- ``claim``: the skill only named (skills lists, keyword blocks, bare entries, summary adjectives).
+
+The roles give the tier (``strong`` > ``moderate`` > ``claim_only`` > ``none``) and the tier gives
+the score's band (:data:`BANDS`), so every strong resume scores above every moderate one and every
+moderate one above every claim. Inside a band, saturating parts (amount of practice, variety of
+concepts, volume, seniority, training, months and recency of practice) separate candidates; each
+part is recorded in ``summary.score_parts`` and the parts add up to the score.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Literal
 
 from crisis_screen.context import Effect
+from crisis_screen.experience import Position, experience
 from crisis_screen.models import (
     Adjustment,
     AdjustmentKind,
@@ -27,9 +40,10 @@ from crisis_screen.models import (
     Quantities,
     Section,
     Summary,
+    Tier,
 )
 
-SCORING_VERSION = "1.0.0"
+SCORING_VERSION = "2.0.0"
 
 #: Confidence of a match before context, by method (fuzzy is further scaled by similarity).
 METHOD_BASE: dict[MatchMethod, float] = {
@@ -45,19 +59,46 @@ SECTION_FACTOR: dict[Section, float] = {"skills": 0.75, "education": 0.85}
 LIST_FACTOR = 0.8
 #: Evidence at or above this confidence counts (a line with counted evidence shows the skill).
 COUNT_MIN = 0.4
-#: Share of the remaining gap to 100 that one concept closes, times its confidence.
-STEP = 0.5
-#: Default resume threshold: one counted piece of evidence (COUNT_MIN * STEP * 100) flags.
-DEFAULT_THRESHOLD = 20.0
-#: Share of the remaining gap each distinct evidence kind (credential, volume, ...) closes.
-KIND_STEP = 0.1
-#: Highest score for a resume whose only counted evidence sits in keyword lists.
-LIST_ONLY_CAP = 50.0
+#: Score band of each tier, ``(lowest, highest)``: the tier decides the band, the parts inside
+#: a band decide the rank. ``none`` is always 0.
+BANDS: dict[Tier, tuple[float, float]] = {
+    "none": (0.0, 0.0),
+    "claim_only": (10.0, 29.0),
+    "moderate": (30.0, 59.0),
+    "strong": (60.0, 99.0),
+}
+#: Default resume threshold: the bottom of the ``moderate`` band. A ``claim_only`` resume keeps
+#: its tier and rank and is reported, but is not flagged (set ``threshold`` to
+#: ``BANDS["claim_only"][0]`` to flag claims too).
+DEFAULT_THRESHOLD = BANDS["moderate"][0]
+#: Lines of practice after which a strong resume's tier needs no other support.
+SUSTAINED_PRACTICE_LINES = 2
+#: Distinct concepts named only as claims, with nothing described, that read as stuffing.
+STUFFED_CONCEPTS = 4
+#: Months of dated practice that earn the whole ``experience_months`` part (15 years).
+FULL_MONTHS = 180.0
+#: Years after which practice no longer earns recency points.
+RECENCY_YEARS = 15
+
+#: Sections where work is described (what an experience line is).
+_WORK_SECTIONS: frozenset[Section] = frozenset({"experience", "unknown", "other"})
+#: Sections whose entries are trainings or credentials.
+_TRAINING_SECTIONS: frozenset[Section] = frozenset({"certifications", "training"})
+#: The evidence kind (a lexicon category with effect ``evidence``) that marks described practice:
+#: the scoring model reads it, like the other kinds, by name; its cues are lexicon data.
+PRACTICE_CATEGORY = "practice"
+#: Placeholder for the line and text of a withheld line (a health disclosure): never quoted.
+WITHHELD = "[withheld: own health disclosure]"
+
+Role = Literal["practice", "activity", "training", "claim"]
+_ROLE_ORDER: tuple[Role, ...] = ("practice", "activity", "training", "claim")
+LineShape = Literal["keyword_block", "term_only"]
 
 #: Evidence kinds strongest first, as the shipped lexicon declares them; a screener passes its
 #: lexicon's own order (``Lexicon.evidence_kinds``), since kinds are lexicon data.
 _KIND_ORDER: tuple[EvidenceKind, ...] = (
     "title",
+    "practice",
     "credential",
     "volume",
     "leadership",
@@ -65,6 +106,9 @@ _KIND_ORDER: tuple[EvidenceKind, ...] = (
     "partnership",
     "mention",
 )
+_SENIORITY: tuple[EvidenceKind, ...] = ("leadership", "teaching", "title")
+#: Kinds that describe doing the work on an experience line (leading and teaching it included).
+_PRACTICE_KINDS: frozenset[EvidenceKind] = frozenset({"practice", "leadership", "teaching"})
 
 
 @dataclass
@@ -78,6 +122,8 @@ class Judgement:
         adjustments: Every change, in order.
         kinds: Evidence kinds the line shows.
         quantities: Numbers read from the line.
+        withheld: The line is withheld (the candidate's own health history): its words are
+            never quoted.
     """
 
     base: float
@@ -86,6 +132,7 @@ class Judgement:
     adjustments: list[Adjustment] = field(default_factory=list)
     kinds: tuple[EvidenceKind, ...] = ("mention",)
     quantities: Quantities = Quantities()
+    withheld: bool = False
 
 
 def judge(
@@ -103,6 +150,8 @@ def judge(
     cue_offsets: dict[int, tuple[int, int]],
     quantities: Quantities,
     kind_order: Sequence[EvidenceKind] = _KIND_ORDER,
+    line_shape: LineShape | None = None,
+    voided_cues: frozenset[int] = frozenset(),
 ) -> Judgement:
     """Score one hit in its context.
 
@@ -120,6 +169,10 @@ def judge(
         cue_offsets: Document offsets of each cue match, by ``id(effect.match)``.
         quantities: Numbers read from the line's evidence-kind cues.
         kind_order: Evidence kinds strongest first (the lexicon's).
+        line_shape: ``keyword_block`` for a run of terms with no sentence, ``term_only`` for a
+            bare entry on its own line (see :mod:`crisis_screen.segment`).
+        voided_cues: ``id(effect.match)`` of evidence-kind and practice cues that a negation,
+            plan or other-person cue covers ("no formal training yet"): they add no kind.
 
     Returns:
         The judgement.
@@ -143,8 +196,18 @@ def judge(
 
     if section in SECTION_FACTOR:
         add("section", SECTION_FACTOR[section], f"in the {section} section: a listed claim", None)
-    elif list_line:
+    if line_shape == "keyword_block":
+        # A mark, not a discount: the tier makes it a claim; the line still names the skill.
+        add("keyword_block", 1.0, "a run of skill terms with no sentence: a keyword block", None)
+    elif list_line and section not in SECTION_FACTOR:
         add("list_line", LIST_FACTOR, "in a keyword list, not a described activity", None)
+    elif (
+        line_shape == "term_only"
+        and not is_title
+        and section not in _TRAINING_SECTIONS
+        and not any(e.category == PRACTICE_CATEGORY for e in effects)
+    ):
+        add("list_line", 1.0, "a bare entry on its own line, not a described activity", None)
     if requires:
         support = next((e for e in effects if e.category in requires), None)
         by_section = sorted(section_support.intersection(requires))
@@ -161,17 +224,45 @@ def judge(
         if e.match.cue.effect == "void":
             reason = e.match.cue.reason.format(cue=cue_text[id(e.match)])
             add(e.category, 0.0, reason, e)
+    withhold = next((e for e in effects if e.match.cue.effect == "withhold"), None)
+    if withhold is not None:
+        # The cue's words are the disclosure itself: keep where it is, never what it says.
+        start, end = cue_offsets[id(withhold.match)]
+        adjustments.append(
+            Adjustment.model_construct(
+                kind=withhold.category,
+                factor=0.0,
+                reason=withhold.match.cue.reason,
+                cue=None,
+                cue_start=start,
+                cue_end=end,
+            )
+        )
     kinds: list[EvidenceKind] = ["title"] if is_title else []
+    claim = next((e for e in effects if e.match.cue.effect == "claim"), None)
+    if claim is not None:
+        reason = (
+            f"claim phrasing ({cue_text[id(claim.match)]!r}): names the skill, describes nothing"
+        )
+        add("claim", 1.0, reason, claim)
     for e in effects:
         kind = e.category
-        if e.match.cue.effect == "evidence" and kind not in kinds:
-            kinds.append(kind)
-            add("evidence_kind", 1.0, f"{kind}: {cue_text[id(e.match)]!r}", e)
+        if e.match.cue.effect != "evidence" or kind in kinds:
+            continue
+        if id(e.match) in voided_cues:
+            add("kind_voided", 1.0, f"{kind} {cue_text[id(e.match)]!r} is negated or planned", e)
+            continue
+        if kind == "practice" and claim is not None:
+            add("kind_voided", 1.0, f"practice {cue_text[id(e.match)]!r} under a claim", e)
+            continue
+        kinds.append(kind)
+        add("evidence_kind", 1.0, f"{kind}: {cue_text[id(e.match)]!r}", e)
     confidence = base
     for a in adjustments:
         confidence *= a.factor
     confidence = round(min(max(confidence, 0.0), 1.0), 4)
-    ordered = tuple(k for k in kind_order if k in kinds) or ("mention",)
+    rank = {k: i for i, k in enumerate(kind_order)}
+    ordered = tuple(sorted(kinds, key=lambda k: (rank.get(k, len(rank)), k))) or ("mention",)
     return Judgement(
         base=base,
         confidence=confidence,
@@ -179,66 +270,235 @@ def judge(
         adjustments=adjustments,
         kinds=ordered,
         quantities=quantities,
+        withheld=withhold is not None,
     )
+
+
+def role(e: Evidence, titles: set[str] | frozenset[str] = frozenset()) -> Role:
+    """Return what one counted piece of evidence shows: practice, activity, training or claim.
+
+    The role comes from evidence properties only: the section, the list / keyword-block marks,
+    and the evidence kinds (``practice`` and ``credential`` come from lexicon cue categories).
+
+    Args:
+        e: Counted evidence.
+        titles: Concept ids that are job titles.
+    """
+    marks = {a.kind for a in e.adjustments}
+    block = "keyword_block" in marks
+    listed = block or "list_line" in marks or "claim" in marks or e.section == "skills"
+    if e.section in _TRAINING_SECTIONS and not block:
+        return "training"
+    if listed:
+        # "CIT certified (40 hours), 2019" in a short list is still a named credential; in a
+        # skills list or a keyword block it is a claim like any other term there.
+        if "credential" in e.kinds and not block and e.section != "skills":
+            return "training"
+        return "claim"
+    if e.section in _WORK_SECTIONS:
+        # Doing the work, leading it or teaching it, or holding the job title of the skill.
+        if _PRACTICE_KINDS.intersection(e.kinds) or (e.concept in titles and "title" in e.kinds):
+            return "practice"
+        if "credential" in e.kinds:
+            return "training"
+        return "activity"
+    return "training" if "credential" in e.kinds else "claim"
+
+
+def _saturating(n: float, rate: float) -> float:
+    """``1 - rate**n``: 0 for nothing, approaching 1 (never reaching it) as n grows."""
+    return 1.0 - rate**n if n > 0 else 0.0
 
 
 def aggregate(
     evidence: Sequence[Evidence],
     titles: set[str],
     kind_order: Sequence[EvidenceKind] = _KIND_ORDER,
+    *,
+    positions: Sequence[Position] = (),
+    reference_date: date | None = None,
 ) -> tuple[float, Summary]:
-    """Combine evidence into the resume score and its summary.
+    """Combine one skill's evidence into its tier, score and summary.
 
     Args:
-        evidence: All evidence of the resume (of one skill, or all of them).
+        evidence: All evidence of the resume for the skill.
         titles: Concept ids that are job titles.
         kind_order: Evidence kinds strongest first (the lexicon's).
+        positions: Dated positions of the resume (:func:`crisis_screen.experience.find_positions`);
+            the ones holding practice lines give ``experience_months`` and ``last_used``.
+        reference_date: The date recency is measured from (today when None).
 
     Returns:
         The score (0-100) and the summary.
     """
+    ref = reference_date or date.today()
     counted = [e for e in evidence if e.counted]
+    experience_months: int | None = None
+    last_used: int | None = None
     if not counted:
-        return 0.0, Summary()
+        reasons = _excluded_reasons(evidence)
+        return 0.0, Summary.model_construct(
+            tier="none",
+            reasons=tuple(reasons),
+            experience_months=experience_months,
+            last_used=last_used,
+            reference_date=ref.isoformat(),
+        )
+    roles = {id(e): role(e, titles) for e in counted}
+    line_role: dict[int, Role] = {}
+    for e in counted:
+        r = roles[id(e)]
+        old = line_role.get(e.line_no)
+        if old is None or _ROLE_ORDER.index(r) < _ROLE_ORDER.index(old):
+            line_role[e.line_no] = r
+    n_role = Counter(line_role.values())
+    practice = [e for e in counted if roles[id(e)] == "practice"]
+    if positions and practice:
+        worked = experience(positions, (e.line_no for e in practice))
+        experience_months, last_used = worked.months, worked.last_used
+    practice_kinds = {k for e in practice for k in e.kinds}
+    training_concepts = {e.concept for e in counted if roles[id(e)] == "training"}
+    real = [e for e in counted if roles[id(e)] != "claim"]
+    rank = {k: i for i, k in enumerate(kind_order)}
+    kinds = sorted(
+        {k for e in real for k in e.kinds if k != "mention"}, key=lambda k: (rank.get(k, 99), k)
+    )
+    sustained = n_role["practice"] >= SUSTAINED_PRACTICE_LINES or bool(
+        practice_kinds & {"volume", "leadership", "teaching"}
+    )
+    tier: Tier
+    if n_role["practice"] and sustained:
+        tier = "strong"
+    elif n_role["practice"] or n_role["activity"] or n_role["training"]:
+        tier = "moderate"
+    else:
+        tier = "claim_only"
+
     best: dict[str, Evidence] = {}
     for e in counted:
         if e.concept not in best or e.confidence > best[e.concept].confidence:
             best[e.concept] = e
     ranked = sorted(best.values(), key=lambda e: (-e.confidence, e.concept))
-    remaining = 1.0
-    parts: dict[str, float] = {}
-    for e in ranked:
-        gain = e.confidence * STEP
-        parts[e.concept] = round(100.0 * remaining * gain, 2)
-        remaining *= 1.0 - gain
-    rank = {k: i for i, k in enumerate(kind_order)}
-    kinds = sorted(
-        {k for e in counted for k in e.kinds if k != "mention"}, key=lambda k: (rank.get(k, 99), k)
+    real_concepts = {e.concept for e in real}
+    stuffing = _stuffing(counted, roles)
+    reasons = _reasons(tier, n_role, training_concepts, stuffing)
+    reasons += _excluded_reasons(evidence)
+
+    low, high = BANDS[tier]
+    parts: dict[str, float] = {f"tier_{tier}": low}
+    if tier == "claim_only":
+        variety = len(best) - 1
+        # A keyword block or repeated terms earn no variety: stuffing must not pay.
+        parts["variety"] = 0.0 if stuffing else 16.0 * _saturating(variety, 0.75)
+    else:
+        hours = max((e.quantities.hours or 0 for e in real), default=0)
+        volume = max((e.quantities.count or 0 for e in real if "volume" in e.kinds), default=0)
+        strong = tier == "strong"
+        if strong:
+            parts["practice"] = 12.0 * _saturating(n_role["practice"], 0.8)
+            parts["activity"] = 1.0 * _saturating(n_role["activity"], 0.6)
+        else:
+            parts["activity"] = 10.0 * _saturating(n_role["practice"] + n_role["activity"], 0.5)
+        parts["training"] = (2.0 if strong else 10.0) * _saturating(len(training_concepts), 0.6)
+        parts["course_hours"] = (1.0 if strong else 4.0) * min(hours / 40.0, 1.0)
+        parts["variety"] = (5.0 if strong else 4.0) * _saturating(len(real_concepts), 0.75)
+        if "volume" in kinds:
+            # One more point per tenfold count: 300 calls is more than 20.
+            scale = min(math.log10(volume) / 3.0, 1.0) if volume > 1 else 0.3
+            parts["volume"] = (4.0 if strong else 2.0) * (0.4 + 0.6 * scale)
+        seniority = sum(1 for k in _SENIORITY if k in kinds)
+        parts["seniority"] = (2.0 if strong else 1.0) * seniority
+        if experience_months is not None and practice:
+            parts["experience_months"] = (4.0 if strong else 2.0) * min(
+                experience_months / FULL_MONTHS, 1.0
+            )
+        recency = 4.0 if strong else 2.0
+        if last_used is not None and practice:
+            age = max(ref.year - last_used, 0)
+            parts["recency"] = recency * max(0.0, 1.0 - age / RECENCY_YEARS)
+        else:
+            # No dated practice: neutral, half the points, so dates can move a resume either way.
+            parts["recency"] = recency / 2.0
+    parts = {k: round(v, 2) for k, v in parts.items() if v or k.startswith("tier_")}
+    total = sum(parts.values())
+    if total > high:
+        parts["band_cap"] = round(high - total, 2)
+    score = round(sum(parts.values()), 2)
+
+    order = {r: i for i, r in enumerate(_ROLE_ORDER)}
+    top = min(
+        counted,
+        key=lambda e: (
+            order[roles[id(e)]],
+            -len(set(e.kinds) - {"mention"}),
+            -e.confidence,
+            e.start,
+        ),
     )
-    if kinds:
-        # Like concepts, each kind closes part of the remaining gap: depth is rewarded without
-        # piling every strong resume up at exactly 100.
-        kind_factor = (1.0 - KIND_STEP) ** len(kinds)
-        parts["evidence_kinds"] = round(100.0 * remaining * (1.0 - kind_factor), 2)
-        remaining *= kind_factor
-    score = 100.0 * (1.0 - remaining)
-    list_only = all(any(a.kind in ("section", "list_line") for a in e.adjustments) for e in counted)
-    if list_only and score > LIST_ONLY_CAP:
-        parts["list_only_cap"] = round(LIST_ONLY_CAP - score, 2)
-        score = LIST_ONLY_CAP
-    score = round(min(score, 100.0), 2)
-    top = ranked[0]
     summary = Summary.model_construct(
-        counted_lines=len({e.line_no for e in counted}),
+        tier=tier,
+        reasons=tuple(reasons),
+        counted_lines=len(line_role),
+        practice_lines=n_role["practice"],
         concepts=tuple(e.concept for e in ranked),
         kinds=tuple(kinds),
         titles=tuple(dict.fromkeys(e.text for e in counted if e.concept in titles)),
         best_line=top.line,
         sections=tuple(dict.fromkeys(e.section for e in counted)),
-        skills_list_only=list_only,
+        skills_list_only=tier == "claim_only",
+        experience_months=experience_months,
+        last_used=last_used,
+        reference_date=ref.isoformat(),
         score_parts=parts,
     )
     return score, summary
+
+
+def _stuffing(counted: Sequence[Evidence], roles: dict[int, Role]) -> list[str]:
+    """Say how claims were stuffed: keyword blocks, terms repeated on many claim lines."""
+    out: list[str] = []
+    blocks = sorted(
+        {e.line_no for e in counted if any(a.kind == "keyword_block" for a in e.adjustments)}
+    )
+    if blocks:
+        where = ", ".join(str(n) for n in blocks[:5])
+        out.append(f"keyword block: a run of skill terms with no sentence (line {where})")
+    claim_lines: dict[str, set[int]] = {}
+    for e in counted:
+        if roles[id(e)] == "claim":
+            claim_lines.setdefault(e.concept, set()).add(e.line_no)
+    repeated = sorted(c for c, lines in claim_lines.items() if len(lines) >= 3)
+    if repeated:
+        out.append(f"repeated claims: {', '.join(repeated)} named on 3 or more lines")
+    if len(claim_lines) >= STUFFED_CONCEPTS and all(r == "claim" for r in roles.values()):
+        out.append(f"{len(claim_lines)} skill concepts named and none of them described")
+    return out
+
+
+def _reasons(
+    tier: Tier, n_role: Counter[Role], training: set[str], stuffing: list[str]
+) -> list[str]:
+    out: list[str] = []
+    if n_role["practice"]:
+        out.append(f"{n_role['practice']} line(s) describe crisis work in the experience section")
+    if n_role["activity"]:
+        out.append(f"{n_role['activity']} line(s) mention crisis work without describing it")
+    if training:
+        out.append(f"training or credential: {', '.join(sorted(training))}")
+    if n_role["claim"]:
+        out.append(f"{n_role['claim']} line(s) only name the skill (lists, keywords, summary)")
+    if tier == "claim_only":
+        out.append("claim only: nothing described and no training named")
+    out.extend(f"keyword stuffing: {s}" for s in stuffing)
+    return out
+
+
+def _excluded_reasons(evidence: Sequence[Evidence]) -> list[str]:
+    """Name what was left out on purpose (health disclosures), never quoting it."""
+    n = len(
+        {e.line_no for e in evidence if any(a.kind == "health_disclosure" for a in e.adjustments)}
+    )
+    return [f"{n} line(s) excluded: the candidate's own health history"] if n else []
 
 
 #: Text read by OCR can hold misread words: evidence on an OCR'd page keeps this share of

@@ -11,11 +11,13 @@ import functools
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
 from crisis_screen import __version__
 from crisis_screen.context import CueFinder, CueMatch
+from crisis_screen.experience import find_positions
 from crisis_screen.lexicon import Lexicon, load_lexicon
 from crisis_screen.matchers import Hit, TermMatcher, line_words, lines_of
 from crisis_screen.models import (
@@ -28,8 +30,24 @@ from crisis_screen.models import (
     Versions,
 )
 from crisis_screen.nlp import build_nlp
-from crisis_screen.scoring import DEFAULT_THRESHOLD, SCORING_VERSION, aggregate, apply_ocr, judge
-from crisis_screen.segment import Layout, Line, heading_table, is_list_line
+from crisis_screen.scoring import (
+    DEFAULT_THRESHOLD,
+    PRACTICE_CATEGORY,
+    SCORING_VERSION,
+    WITHHELD,
+    LineShape,
+    aggregate,
+    apply_ocr,
+    judge,
+)
+from crisis_screen.segment import (
+    Layout,
+    Line,
+    heading_table,
+    is_keyword_block,
+    is_list_line,
+    is_term_only,
+)
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -54,12 +72,14 @@ class ScreenerConfig:
         overlays: Overlay paths.
         threshold: Resume threshold.
         model: Name of an installed spaCy pipeline, or None for the blank pipeline.
+        reference_date: The date recency is read against (None: the day of screening).
     """
 
     lexicon: tuple[str, ...] = ()
     overlays: tuple[str, ...] = ()
     threshold: float = DEFAULT_THRESHOLD
     model: str | None = None
+    reference_date: date | None = None
 
     def build(self) -> Screener:
         """Build the screener this config describes."""
@@ -68,6 +88,7 @@ class ScreenerConfig:
             overlays=self.overlays,
             threshold=self.threshold,
             model=self.model,
+            reference_date=self.reference_date,
         )
 
 
@@ -106,6 +127,7 @@ class Screener:
         threshold: float = DEFAULT_THRESHOLD,
         model: str | None = None,
         nlp: Language | None = None,
+        reference_date: date | None = None,
     ) -> None:
         """Build a screener.
 
@@ -116,6 +138,8 @@ class Screener:
             threshold: Resume score (0-100) at or above which a resume is flagged.
             model: Name of an installed spaCy pipeline to tokenise with (optional).
             nlp: A ready spaCy pipeline to use instead (advanced; overrides ``model``).
+            reference_date: The date "Present" and recency are read against; None means the
+                day each resume is screened. It is recorded in ``summary.reference_date``.
 
         Raises:
             LexiconError: When the lexicon is invalid.
@@ -137,8 +161,10 @@ class Screener:
                 overlays=tuple(str(p) for p in overlays),
                 threshold=float(threshold),
                 model=model if nlp is None else None,
+                reference_date=reference_date,
             )
         self.threshold = float(threshold)
+        self.reference_date = reference_date
         self.nlp = nlp if nlp is not None else build_nlp(model)
         self.terms = TermMatcher(self.lexicon, self.nlp)
         self.cues = CueFinder(self.lexicon, self.nlp)
@@ -283,14 +309,25 @@ class Screener:
                 evidence.extend(
                     self._line_evidence(p.document, p.layout.line(i), next(texts), next(line_docs))
                 )
-            yield self._result(p.document.source, evidence)
+            yield self._result(p.document, evidence)
 
-    def _result(self, source: str, evidence: list[Evidence]) -> ScreenResult:
+    def _result(self, document: Document, evidence: list[Evidence]) -> ScreenResult:
         """Score the evidence once per skill (and once overall when there are several)."""
+        reference = self.reference_date or date.today()
+        # Dates are read only for resumes with counted evidence: most have none.
+        positions = (
+            find_positions(document.text, reference) if any(e.counted for e in evidence) else []
+        )
         skills: dict[str, SkillResult] = {}
         for info in self.lexicon.skills:
             mine = [e for e in evidence if e.skill == info.id]
-            score, summary = aggregate(mine, self._skill_titles[info.id], self._kind_order)
+            score, summary = aggregate(
+                mine,
+                self._skill_titles[info.id],
+                self._kind_order,
+                positions=positions,
+                reference_date=reference,
+            )
             skills[info.id] = SkillResult.model_construct(
                 skill=info.id,
                 name=info.name,
@@ -302,10 +339,16 @@ class Screener:
             only = next(iter(skills.values()))
             score, summary = only.score, only.summary
         else:
-            score, summary = aggregate(evidence, self._titles, self._kind_order)
+            score, summary = aggregate(
+                evidence,
+                self._titles,
+                self._kind_order,
+                positions=positions,
+                reference_date=reference,
+            )
             summary = _named(summary, evidence)
         return ScreenResult.model_construct(
-            source=source,
+            source=document.source,
             score=score,
             flagged=self._flagged(score),
             threshold=self.threshold,
@@ -356,6 +399,16 @@ class Screener:
         cue_text = {id(m): line_text[m.start_char : m.end_char] for m in cues}
         cue_offsets = {id(m): (line.start + m.start_char, line.start + m.end_char) for m in cues}
         quantities = _quantities(doc, cues)
+        spans = [(doc[h.start].idx, doc[h.end - 1].idx + len(doc[h.end - 1])) for h in hits]
+        shape: LineShape | None = None
+        if is_keyword_block(line_text, spans):
+            shape = "keyword_block"
+        elif is_term_only(line_text, spans) and not any(
+            m.cue.category == PRACTICE_CATEGORY for m in cues
+        ):
+            # A described act may be one whole pattern term ("talked a man off a ledge").
+            shape = "term_only"
+        voided = self._voided_cues(doc, cues)
         return [
             self._evidence(
                 document,
@@ -368,9 +421,30 @@ class Screener:
                 cue_text,
                 cue_offsets,
                 quantities,
+                shape,
+                voided,
             )
             for hit in hits
         ]
+
+    def _voided_cues(self, doc: Doc, cues: list[CueMatch]) -> frozenset[int]:
+        """Evidence-kind and practice cues that a negation or plan covers ("no training yet").
+
+        A cue is tested like a hit spanning it, so the same scopes and terminators apply.
+        """
+        if not any(m.cue.effect == "void" for m in cues):
+            return frozenset()
+        out = set()
+        for m in cues:
+            if m.cue.effect in ("void", "withhold"):
+                continue
+            probe = Hit(concept="", group=0, term="", method="exact", start=m.start, end=m.end)
+            if any(
+                e.match.cue.effect == "void" and e.match is not m
+                for e in self.cues.effects(doc, probe, cues)
+            ):
+                out.add(id(m))
+        return frozenset(out)
 
     def _evidence(
         self,
@@ -384,6 +458,8 @@ class Screener:
         cue_text: dict[int, str],
         cue_offsets: dict[int, tuple[int, int]],
         quantities: Quantities,
+        shape: LineShape | None = None,
+        voided: frozenset[int] = frozenset(),
     ) -> Evidence:
         concept = self.lexicon.concept(hit.skill, hit.concept)
         group = concept.terms[hit.group]
@@ -402,17 +478,22 @@ class Screener:
             cue_offsets=cue_offsets,
             quantities=quantities,
             kind_order=self._kind_order,
+            line_shape=shape,
+            voided_cues=voided,
         )
         if document.ocr and line.page in document.ocr_pages:
             verdict = apply_ocr(verdict)
         start = line.start + span.start_char
         end = line.start + span.end_char
+        # The candidate's own health history is never quoted: offsets stay for an auditor with
+        # the document, the words do not travel into reports, logs or stores.
+        withheld = verdict.withheld
         return Evidence.model_construct(
             line_no=line.no,
-            line=line_text,
+            line=WITHHELD if withheld else line_text,
             start=start,
             end=end,
-            text=document.text[start:end],
+            text=WITHHELD if withheld else document.text[start:end],
             concept=hit.concept,
             skill=hit.skill,
             concept_name=concept.name,

@@ -22,6 +22,56 @@ _HEADING_TRIM = re.compile(r"^[\W\d_]+|[\W_]+$")
 _SPACES = re.compile(r"\s+")
 # A heading is short; longer lines are never looked up (keeps the per-line cost tiny).
 _MAX_HEADING_CHARS = 48
+# Separators running text also uses between its parts; with only these, a list needs the
+# lexicon's full `min_items`, with any other (pipes, bullets, tabs, spaced dashes) one fewer.
+_SENTENCE_SEPARATORS = frozenset({",", ";"})
+# "Core Qualifications: ..." / "Keywords - ...": a short label before the list itself.
+_LABEL = re.compile(r"^\W*(?:[A-Za-z&/]+ ){0,3}[A-Za-z&/]+\s*(?::|\s[-–—]\s)\s*")
+# A date range ("2019 - Present", "Jan 2019 – Mar 2021") marks a position or entry header.
+_DATE_RANGE = re.compile(
+    r"(?:[A-Za-z]{3,9}\.? )?\d{4}\s*[-–—]\s*(?:(?:[A-Za-z]{3,9}\.? )?\d{4}|[A-Za-z]+)",
+)
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+# Sentence structure: a word that only running text uses between terms.
+_FUNCTION_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "to",
+        "of",
+        "for",
+        "with",
+        "in",
+        "on",
+        "at",
+        "by",
+        "from",
+        "as",
+        "and",
+        "or",
+        "i",
+        "we",
+        "my",
+        "our",
+        "was",
+        "were",
+        "is",
+        "are",
+        "have",
+        "has",
+        "had",
+        "who",
+        "which",
+        "that",
+        "when",
+        "while",
+        "during",
+        "into",
+        "over",
+        "per",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,12 +251,23 @@ def _separators(chars: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(re.escape(c) for c in sorted(chars, key=len, reverse=True)))
 
 
+def _strip_label(line: str) -> str:
+    """Drop a short leading label ("Skills:", "Core Qualifications -") and bullets."""
+    m = _LABEL.match(line)
+    rest = line[m.end() :] if m else line
+    return rest.strip().lstrip("-*•·●▪◦> ").strip()
+
+
 def is_list_line(line: str, shape: ListShape = _DEFAULT_SHAPE) -> bool:
     """Return True when a line reads as a list of keywords rather than a sentence.
 
-    A skills or course list ("Case management, Counseling, Crisis intervention, ...") has
-    several separators and short items; evidence there is a bare claim. The shape (separators,
-    fewest items, most words per item) is lexicon data (``[lists]`` in the common file).
+    The shape decides, not a heading: a skills or course list ("Case management, Counseling,
+    Crisis intervention, ...") has several separators with short items; with separators that
+    sentences never use between parts (pipes, bullets, tabs, spaced dashes) one item fewer is
+    enough. A short label before the list ("Core Qualifications: ...") does not count as an
+    item; a line holding a date range is a position header ("Counselor | Crisis Center | 2019 -
+    Present"), not a list. The separators, fewest items and most words per item are lexicon
+    data (``[lists]`` in the common file).
 
     Args:
         line: The line text.
@@ -214,8 +275,92 @@ def is_list_line(line: str, shape: ListShape = _DEFAULT_SHAPE) -> bool:
     """
     if not shape.separators:
         return False
-    parts = _separators(tuple(shape.separators)).split(line)
-    if len(parts) < shape.min_items:
+    body = _strip_label(line)
+    if _DATE_RANGE.search(body):
+        # "Title | Employer | 2019 - Present": a position header, never a keyword list.
+        return False
+    splitter = _separators(tuple(shape.separators))
+    parts = [p for p in splitter.split(body) if p.strip()]
+    strong = sum(1 for m in splitter.finditer(body) if m.group() not in _SENTENCE_SEPARATORS)
+    if len(parts) < (shape.min_items - 1 if strong >= 2 else shape.min_items):
+        return False
+    if strong < 2 and _enumerating_sentence(parts, body):
         return False
     words = sum(len(p.split()) for p in parts)
     return words / len(parts) <= shape.max_words_per_item
+
+
+def _enumerating_sentence(parts: Sequence[str], body: str) -> bool:
+    """Return True for a sentence that lists things ("Services included A, B, C, and D.").
+
+    Its first part carries the sentence (three words or more) and it closes like prose: "and"
+    or "or" before the last item, or a full stop.
+    """
+    lead = len(parts[0].split()) >= 3
+    last = parts[-1].strip().lower()
+    return lead and (last.startswith(("and ", "or ")) or body.rstrip().endswith("."))
+
+
+def term_coverage(line: str, spans: Sequence[tuple[int, int]]) -> tuple[int, int, int]:
+    """Measure how much of a line is skill terms, the shape of a keyword block.
+
+    A keyword block ("Keywords crisis intervention CIT de-escalation suicide prevention ...")
+    has no separators to find, but almost every word in it is a term and no word joins them
+    into a sentence. The label before a colon and bullets are not counted.
+
+    Args:
+        line: The line text.
+        spans: Character spans (in ``line``) of the skill terms found on it.
+
+    Returns:
+        ``(words, term_words, function_words)``: the words of the line after its label, how
+        many of them lie inside a term span, and how many of the rest are function words
+        ("the", "to", "with" ...) that only sentences use.
+    """
+    m = _LABEL.match(line)
+    offset = m.end() if m else 0
+    words = term = function = 0
+    for w in _WORD.finditer(line, offset):
+        words += 1
+        if any(a <= w.start() and w.end() <= b for a, b in spans):
+            term += 1
+        elif w.group().lower() in _FUNCTION_WORDS:
+            function += 1
+    return words, term, function
+
+
+def is_keyword_block(line: str, spans: Sequence[tuple[int, int]]) -> bool:
+    """Return True when a line is a run of skill terms with no sentence around them.
+
+    Three or more terms covering at least 60% of the words, with at most one function word
+    per three terms ("mental health first aid and suicide prevention" still reads as a list).
+
+    Args:
+        line: The line text.
+        spans: Character spans (in ``line``) of the skill terms found on it.
+    """
+    if len(spans) < 3:
+        return False
+    words, term, function = term_coverage(line, spans)
+    return words > 0 and term / words >= 0.6 and function * 3 <= len(spans)
+
+
+def is_term_only(line: str, spans: Sequence[tuple[int, int]]) -> bool:
+    """Return True when a line is a bare entry: terms, maybe a date, nothing described.
+
+    One entry per line under a heading of any name ("Proficiencies", "Areas of Strength") is a
+    list too, just not a comma-separated one.
+
+    Args:
+        line: The line text.
+        spans: Character spans (in ``line``) of the skill terms found on it.
+    """
+    if not spans:
+        return False
+    words, term, function = term_coverage(line, spans)
+    rest = words - term - function
+    # Years, hours and the like are not a description ("CIT, 2019", "MHFA (8 hours)").
+    digits = sum(1 for w in _WORD.finditer(line) if w.group().isdigit())
+    # "and"/"or" join two entries; any other function word ("detention of persons") is prose.
+    joins = sum(1 for w in _WORD.finditer(line) if w.group().lower() in ("and", "or"))
+    return words > 0 and rest - digits <= 0 and function - joins <= 0

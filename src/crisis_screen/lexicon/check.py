@@ -40,7 +40,7 @@ def cross_check(lex: Lexicon, origins: Origins, problems: list[str]) -> None:
         path = origins.categories.get(name)
         if not _ID.match(name):
             problems.append(_where(path, f"categories.{name}: name is not snake_case"))
-        if spec.effect == "void" and not spec.reason:
+        if spec.effect in ("void", "withhold") and not spec.reason:
             problems.append(_where(path, f"categories.{name}: a voiding category needs a reason"))
         if spec.quantity is not None and spec.effect != "evidence":
             problems.append(_where(path, f"categories.{name}: quantity needs effect = 'evidence'"))

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Pattern = list[dict[str, Any]]
 
 #: What a cue category does to a hit. See :class:`CategorySpec`.
-Effect = Literal["void", "support", "evidence", "pseudo"]
+Effect = Literal["void", "support", "evidence", "pseudo", "claim", "withhold"]
 #: Numbers an evidence category can read from its cue.
 QuantityKind = Literal["hours", "count"]
 
@@ -66,13 +66,18 @@ class CategorySpec(_Strict):
         description=(
             "void: the hit is voided (kept, with the reason); support: satisfies `requires`;"
             " evidence: marks an evidence kind named after the category; pseudo: cancels the"
-            " cues inside it."
+            " cues inside it; claim: the terms it introduces are named, not described;"
+            " withhold: every hit of the line is voided and its words are never quoted (the"
+            " candidate's own health history)."
         )
     )
     description: str = ""
     reason: str | None = Field(
         default=None,
-        description="Adjustment reason of a voiding category; {cue} is the cue's text.",
+        description=(
+            "Adjustment reason of a void or withhold category; {cue} is the cue's text (never"
+            " shown for withhold)."
+        ),
     )
     terminators: list[str] = Field(
         default_factory=list, description="Tokens or phrases that end the scope of its cues."
