@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from crisis_screen.fuzzy import TypoCorrector
 from crisis_screen.lexicon import Lexicon
 from crisis_screen.models import MatchMethod
+from crisis_screen.normalize import LineNormalizer
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -53,6 +54,8 @@ class Hit:
         start: First token index in the line doc.
         end: One past the last token index.
         similarity: rapidfuzz ratio for fuzzy hits, else 100.
+        gap: For a term rebuilt from a coordination (:mod:`crisis_screen.coordination`), the
+            tokens ``[gap[0], gap[1])`` between its two parts that are not part of the term.
     """
 
     concept: str
@@ -62,6 +65,7 @@ class Hit:
     start: int
     end: int
     similarity: float = 100.0
+    gap: tuple[int, int] | None = None
 
 
 def gate_form(text: str) -> str:
@@ -73,14 +77,27 @@ def gate_form(text: str) -> str:
     return text.lower().replace("-", " ")
 
 
+# What may stand between two words of an anchor in raw text: a space or a hyphen, and the
+# forms line normalisation (:mod:`crisis_screen.normalize`) repairs later — a PDF line-break
+# hyphen ("de- escalation"), a double space, a tab, a non-breaking or zero-width space, a
+# Unicode hyphen. The gate holds them all, so it needs no pass of its own over the text.
+_GAPS = (" ", "-", "- ", "  ", "\t", "\u00a0", "\u200b", "\u2010", "\u2011")
+_BASIC_GAPS = (" ", "-", "- ")
+
+
 def _hyphenations(anchor: str) -> list[str]:
-    """Return an anchor with each of its spaces as a space or a hyphen (at most 16 forms)."""
+    """Return an anchor with each of its spaces in every raw form a word gap may take.
+
+    Anchors of up to three words get every form of :data:`_GAPS` in each gap (at most 81),
+    four words the basic ones (27), five words a space or a hyphen (16).
+    """
     parts = anchor.split(" ")
     if len(parts) == 1 or len(parts) > 5:
         return [anchor]
+    gaps = _GAPS if len(parts) <= 3 else _BASIC_GAPS if len(parts) == 4 else (" ", "-")
     return [
         parts[0] + "".join(sep + p for sep, p in zip(seps, parts[1:], strict=True))
-        for seps in itertools.product((" ", "-"), repeat=len(parts) - 1)
+        for seps in itertools.product(gaps, repeat=len(parts) - 1)
     ]
 
 
@@ -272,11 +289,17 @@ class TermMatcher:
                 abbreviations.append(e.variant)
         known_words: set[str] = set()
         fuzzy_words: set[str] = set()
+        term_norms: list[tuple[tuple[int, ...], str, int, str]] = []
         for key, variants in by_key.items():
             concept, group, term, method = info[key]
             docs = [nlp.make_doc(v) for v in variants]
             target = self._abbreviations if method == "abbreviation" else self._phrases
             target.add(key, docs)
+            if method != "abbreviation":
+                # The same NORM keys the phrase matcher compares, for rebuilt coordinations.
+                term_norms.extend(
+                    (tuple(d.to_array("NORM").tolist()), concept, group, term) for d in docs
+                )
             self._keys[vocab.strings[key]] = info[key]
             fuzzy_group = lexicon.group(concept, group).fuzzy
             for d in docs:
@@ -289,6 +312,21 @@ class TermMatcher:
             self._keys[vocab.strings[key]] = (concept, group, key.rsplit("|", 1)[1], "pattern")
         self.gate = LineGate(lexicon.anchors, sorted(set(abbreviations)))
         self.typos = TypoCorrector(vocab, known=known_words, targets=fuzzy_words)
+        self.normalize = LineNormalizer(known_words)
+        # Imported here: the coordination stage builds on this module's Hit.
+        from crisis_screen.coordination import Coordinator
+
+        self._coordination = Coordinator(
+            vocab,
+            term_norms,
+            lexicon_words=known_words,
+            fuzzy_groups={
+                (c.id, gi)
+                for c in lexicon.concepts.values()
+                for gi, g in enumerate(c.terms)
+                if g.fuzzy
+            },
+        )
 
     def find(self, doc: Doc, words: frozenset[str] | None = None) -> list[Hit]:
         """Return the non-overlapping term hits of one line doc.
@@ -326,7 +364,21 @@ class TermMatcher:
         for match_id, start, end in self._patterns(doc, words):
             concept, group, term, method = self._keys[match_id]
             hits.append(Hit(concept, group, doc[start:end].text, method, start, end))
-        return resolve(hits, doc)
+        kept = resolve(hits, doc)
+        if self._coordination and _has_joint(doc.text, words):
+            rebuilt = self._coordination.find(doc, kept, corrected)
+            if rebuilt:
+                # Rebuilt terms overlap the ordinary hits by nature (they span a conjunct).
+                kept = sorted([*kept, *rebuilt], key=lambda h: (h.start, h.end))
+        return kept
+
+
+_JOINT_WORDS = frozenset({"and", "or"})
+
+
+def _has_joint(text: str, words: frozenset[str]) -> bool:
+    """Whether a line holds a conjunction, comma, slash or ampersand (cheap pre-check)."""
+    return not words.isdisjoint(_JOINT_WORDS) or "," in text or "/" in text or "&" in text
 
 
 def resolve(hits: list[Hit], doc: Doc) -> list[Hit]:

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from crisis_screen import __version__
 from crisis_screen.context import CueFinder, CueMatch
+from crisis_screen.coordination import hit_effects
 from crisis_screen.lexicon import Lexicon, load_lexicon
 from crisis_screen.matchers import Hit, TermMatcher, line_words, lines_of
 from crisis_screen.models import Document, Evidence, Quantities, ScreenResult, Versions
 from crisis_screen.nlp import build_nlp
+from crisis_screen.normalize import NormalizedLine
 from crisis_screen.scoring import DEFAULT_THRESHOLD, SCORING_VERSION, aggregate, judge
 from crisis_screen.segment import Layout, Line, heading_table, is_list_line
 
@@ -251,14 +253,16 @@ class Screener:
             if p.layout is not None
             for i in p.candidates
         ]
-        line_docs = iter(self._tokenize(line_texts))
-        texts = iter(line_texts)
+        # The tokenizer sees normalised lines; offsets are mapped back to the original text.
+        normalized = [self.terms.normalize(t) for t in line_texts]
+        line_docs = iter(self._tokenize([n.text for n in normalized]))
+        norms = iter(normalized)
         for p in pending:
             evidence: list[Evidence] = []
             for i in p.candidates:
                 assert p.layout is not None  # candidates imply a layout
                 evidence.extend(
-                    self._line_evidence(p.document, p.layout.line(i), next(texts), next(line_docs))
+                    self._line_evidence(p.document, p.layout.line(i), next(norms), next(line_docs))
                 )
             score, summary = aggregate(evidence, self._titles)
             yield ScreenResult.model_construct(
@@ -297,23 +301,25 @@ class Screener:
         return _Pending(document, layout, lines_of(positions, layout.starts))
 
     def _line_evidence(
-        self, document: Document, line: Line, line_text: str, doc: Doc
+        self, document: Document, line: Line, norm: NormalizedLine, doc: Doc
     ) -> list[Evidence]:
         """Recognise terms on one line, apply context, score each hit."""
-        words = line_words(line_text)
+        line_text = norm.original
+        words = line_words(norm.text)
         hits = self.terms.find(doc, words)
         if not hits:
             return []
         cues = self.cues.find(doc, words)
         list_line = is_list_line(line_text)
-        cue_text = {id(m): line_text[m.start_char : m.end_char] for m in cues}
-        cue_offsets = {id(m): (line.start + m.start_char, line.start + m.end_char) for m in cues}
+        spans = {id(m): norm.span(m.start_char, m.end_char) for m in cues}
+        cue_text = {k: line_text[a:b] for k, (a, b) in spans.items()}
+        cue_offsets = {k: (line.start + a, line.start + b) for k, (a, b) in spans.items()}
         quantities = _quantities(doc, cues)
         return [
             self._evidence(
                 document,
                 line,
-                line_text,
+                norm,
                 doc,
                 hit,
                 cues,
@@ -329,7 +335,7 @@ class Screener:
         self,
         document: Document,
         line: Line,
-        line_text: str,
+        norm: NormalizedLine,
         doc: Doc,
         hit: Hit,
         cues: list[CueMatch],
@@ -347,7 +353,7 @@ class Screener:
             weight=concept.weight * group.weight,
             is_title=concept.kind == "title",
             requires=group.requires,
-            effects=self.cues.effects(doc, hit, cues),
+            effects=hit_effects(self.cues, doc, hit, cues),
             section=line.section,
             section_support=self.lexicon.section_support.get(line.section, frozenset()),
             list_line=list_line,
@@ -355,11 +361,12 @@ class Screener:
             cue_offsets=cue_offsets,
             quantities=quantities,
         )
-        start = line.start + span.start_char
-        end = line.start + span.end_char
+        start, end = norm.span(span.start_char, span.end_char)
+        start += line.start
+        end += line.start
         return Evidence.model_construct(
             line_no=line.no,
-            line=line_text,
+            line=norm.original,
             start=start,
             end=end,
             text=document.text[start:end],
