@@ -81,7 +81,14 @@ name = "Crisis stabilization"
 id = "mh_crisis"
 name = "Mental health crisis"
   [[concepts.terms]]
-  phrases = ["mental health crisis"]
+  phrases = ["mental health crisis", "mental crisis"]
+
+# Forward only: it reaches hits after it, never the "crisis" before it.
+[[cues]]
+id = "debt_advice"
+category = "out_of_domain"
+direction = "forward"
+literals = ["debt counselling"]
 """
 
 
@@ -236,6 +243,8 @@ NEGATIVES = [
     "Gave crisis and extended weekly home family counselling",
     # nothing after the conjunction
     "Psychiatric and",
+    # a second conjunct with a head of its own does not share the first one's modifier
+    "Funded mental health and crisis programs",
 ]
 
 
@@ -251,16 +260,25 @@ def test_shipped_lexicon_public_relations_coordination_stays_out(screener: Scree
     assert not any(" and " in e.text for e in result.evidence)
 
 
-def test_shipped_lexicon_cue_inside_the_skipped_conjunct_applies(screener: Screener) -> None:
-    # The out-of-domain compound "crisis communications" is the skipped conjunct: the rebuilt
-    # "crisis de-escalation" is reported, with the cue, and not counted.
-    text = "Wrote crisis communications and de-escalation playbooks for brands"
+def test_a_cue_inside_the_skipped_conjunct_applies(mini: Screener) -> None:
+    # "debt counselling" overlaps the head, so an ordinary hit there would ignore it as part of
+    # the term; for the rebuilt "crisis ... counselling" it is the skipped conjunct's sense.
+    text = "Offered crisis and debt counselling"
+    (e,) = rebuilt(mini, text)
+    assert (e.term, e.text) == ("crisis counselling", "crisis and debt counselling")
+    assert not e.counted
+    (adj,) = [a for a in e.adjustments if a.kind == "out_of_domain"]
+    assert adj.cue == "debt counselling"
+    assert (adj.cue_start, adj.cue_end) == (text.index("debt"), len(text))
+
+
+def test_shipped_lexicon_ambiguous_compound_blocks_the_rebuild(screener: Screener) -> None:
+    # "crisis management" needs a mental-health element; the coordination may be the business
+    # sense as well, so no "crisis response" is rebuilt over it.
+    text = "Led crisis management and response for the bank"
     result = screener.screen_text(text)
-    rebuilt_hits = [e for e in result.evidence if " and " in e.text]
-    assert rebuilt_hits
-    for e in rebuilt_hits:
-        assert not e.counted
-        assert any(a.kind == "out_of_domain" for a in e.adjustments)
+    assert not any(e.counted for e in result.evidence)
+    assert [e.term for e in result.evidence] == ["crisis management"]
 
 
 def test_shipped_lexicon_shared_head_counts(screener: Screener) -> None:

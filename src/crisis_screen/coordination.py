@@ -85,6 +85,7 @@ class Coordinator:
         *,
         lexicon_words: Collection[str],
         fuzzy_groups: Collection[tuple[str, int]],
+        ambiguous_groups: Collection[tuple[str, int]] = (),
     ) -> None:
         """Index the lexicon's term variants by their ``NORM`` keys.
 
@@ -93,6 +94,10 @@ class Coordinator:
             terms: ``(norm keys, concept, group, term)`` of every phrase and lemma variant.
             lexicon_words: Lower-case words of the lexicon's terms.
             fuzzy_groups: ``(concept, group)`` of the fuzzy-enabled term groups.
+            ambiguous_groups: ``(concept, group)`` of the term groups that need a supporting
+                cue (``requires``); a coordination overlapping one of their hits may be that
+                other sense ("crisis management and response" in a business résumé), so no
+                term is rebuilt over it.
         """
         from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -113,6 +118,7 @@ class Coordinator:
         content = {w for w in lexicon_words if len(w) >= _CONTENT_STOP_MIN}
         self._function = {strings.add(w) for w in STOP_WORDS if w not in content}
         self._fuzzy = frozenset(fuzzy_groups)
+        self._ambiguous = frozenset(ambiguous_groups)
 
     def __bool__(self) -> bool:
         """Whether the lexicon has any term a coordination could elide."""
@@ -145,8 +151,11 @@ class Coordinator:
                 candidates.extend(self._shared_left(chain, norms))
         if not candidates:
             return []
+        ambiguous = [h for h in kept if (h.concept, h.group) in self._ambiguous]
         out: list[Hit] = []
         for c in sorted(candidates, key=lambda c: (c.rank, c.start)):
+            if any(h.start < c.end and c.start < h.end for h in ambiguous):
+                continue
             if any(
                 (h.concept == c.concept and h.start < c.end and c.start < h.end)
                 or (h.start <= c.start and c.end <= h.end)
@@ -195,13 +204,22 @@ class Coordinator:
                     yield best
 
     def _shared_left(self, chain: _Chain, norms: list[int]) -> Iterable[_Candidate]:
-        """``X H1 CONJ H2`` -> ``X H2``: a modifier of the first conjunct, a later head."""
+        """``X H1 CONJ H2`` -> ``X H2``: a modifier of the first conjunct, a later head.
+
+        The first conjunct ``X H1`` must be a lexicon term itself: in "suicide prevention and
+        postvention" the lexicon knows "suicide" as a modifier of such activities, while in
+        "mental health and crisis services" "mental health" is a compound of its own and
+        "mental" is not shared.
+        """
         segments = chain.segments[:MAX_CONJUNCTS]
         first = segments[0].words
+        first_end = first[-1][1]
         for n_h1 in range(1, min(MAX_WORDS, len(first) - 1) + 1):
             x_end = first[-n_h1][0]
             for n_x in range(1, min(MAX_WORDS, len(first) - n_h1) + 1):
                 x_start = first[-n_h1 - n_x][0]
+                if tuple(norms[x_start:first_end]) not in self._terms:
+                    continue
                 for segment in segments[1:]:
                     head, head_end = segment.words[0][0], segment.words[-1][1]
                     found = self._extend(norms, x_start, x_end, head, head_end)

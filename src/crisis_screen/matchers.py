@@ -316,16 +316,14 @@ class TermMatcher:
         # Imported here: the coordination stage builds on this module's Hit.
         from crisis_screen.coordination import Coordinator
 
+        groups = [(c.id, gi, g) for c in lexicon.concepts.values() for gi, g in enumerate(c.terms)]
+
         self._coordination = Coordinator(
             vocab,
             term_norms,
             lexicon_words=known_words,
-            fuzzy_groups={
-                (c.id, gi)
-                for c in lexicon.concepts.values()
-                for gi, g in enumerate(c.terms)
-                if g.fuzzy
-            },
+            fuzzy_groups={(c, gi) for c, gi, g in groups if g.fuzzy},
+            ambiguous_groups={(c, gi) for c, gi, g in groups if g.requires},
         )
 
     def find(self, doc: Doc, words: frozenset[str] | None = None) -> list[Hit]:
