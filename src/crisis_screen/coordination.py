@@ -47,6 +47,11 @@ MAX_CONJUNCTS = 5
 #: ("first" in "first responder"); shorter ones ("in", "to", "with") never are.
 _CONTENT_STOP_MIN = 5
 
+# Tokens before a joint within which a rebuilt term must begin (X and H1, hyphens counted).
+_REACH = 3 * MAX_WORDS
+# Bound on the word-class cache, to keep memory flat on huge batches.
+_MAX_CACHE = 200_000
+
 # Token classes.
 _MOD, _HYPHEN, _CONJ, _OTHER = 0, 1, 2, 3
 
@@ -110,14 +115,20 @@ class Coordinator:
             self._terms.setdefault(norms, (concept, group, term))
             for k in range(1, len(norms)):
                 self._prefixes.add(norms[:k])
-        self._starts = {k[0] for k in self._terms}
+        # First word of each term -> the words that follow it in some term: a rebuilt term needs
+        # one before a joint and one after it, a test that rules out most lines at once.
+        followers: dict[int, set[int]] = {}
+        for key in self._terms:
+            followers.setdefault(key[0], set()).update(key[1:])
+        self._followers = {k: frozenset(v) for k, v in followers.items()}
         self._longest = max((len(k) for k in self._terms), default=0)
         self._conj = {strings.add(w) for w in CONJUNCTIONS}
         self._real = {strings.add(w) for w in CONJUNCTIONS if w != ","}
-        self._hyphen = strings.add("-")
         content = {w for w in lexicon_words if len(w) >= _CONTENT_STOP_MIN}
         self._function = {strings.add(w) for w in STOP_WORDS if w not in content}
         self._fuzzy = frozenset(fuzzy_groups)
+        self._strings = strings
+        self._classes: dict[int, int] = {}
         self._ambiguous = frozenset(ambiguous_groups)
 
     def __bool__(self) -> bool:
@@ -137,15 +148,19 @@ class Coordinator:
             token order. A rebuilt term is dropped when an ordinary hit of the same concept
             overlaps it or an ordinary hit covers it: the line shows it already.
         """
-        from spacy.attrs import IS_ALPHA, IS_DIGIT, LOWER, NORM
+        from spacy.attrs import NORM
 
-        rows: list[list[int]] = doc.to_array([NORM, LOWER, IS_ALPHA, IS_DIGIT]).tolist()
-        norms = [r[0] for r in rows]
-        if self._starts.isdisjoint(norms):
-            return []  # no word of the line can begin a term
-        classes = [self._class(r) for r in rows]
+        # One array of word ids serves every test: a joint's or a function word's NORM is its
+        # lower-case form, and a corrected typo's NORM is the lexicon word it stands for.
+        norms: list[int] = doc.to_array(NORM).tolist()
+        conj = self._conj
+        joints = [i for i, h in enumerate(norms) if h in conj]
+        if not self._promising(norms, joints):
+            return []
+        classes = [self._class(h) for h in norms]
+        real = {i for i in joints if norms[i] in self._real}
         candidates: list[_Candidate] = []
-        for chain in _chains(classes, {i for i, r in enumerate(rows) if r[1] in self._real}):
+        for chain in _chains(classes, real):
             candidates.extend(self._shared_head(chain, norms))
             if chain.real:
                 candidates.extend(self._shared_left(chain, norms))
@@ -168,15 +183,37 @@ class Coordinator:
         out.sort(key=lambda h: h.start)
         return out
 
-    def _class(self, row: list[int]) -> int:
-        _, lower, alpha, digit = row
-        if lower in self._conj:
-            return _CONJ
-        if lower == self._hyphen:
-            return _HYPHEN
-        if (alpha or digit) and lower not in self._function:
-            return _MOD
-        return _OTHER
+    def _promising(self, norms: list[int], joints: list[int]) -> bool:
+        """Whether a term's first word stands shortly before a joint and a later word after."""
+        followers = self._followers
+        for j in joints:
+            after: set[int] | None = None
+            for first in norms[max(0, j - _REACH) : j]:
+                nexts = followers.get(first)
+                if nexts is not None:
+                    if after is None:
+                        after = set(norms[j + 1 : j + 1 + 2 * _REACH])
+                    if not nexts.isdisjoint(after):
+                        return True
+        return False
+
+    def _class(self, norm: int) -> int:
+        """Return the token class of a word id (cached: a line's words repeat across lines)."""
+        cls = self._classes.get(norm)
+        if cls is None:
+            word = self._strings[norm]
+            if norm in self._conj:
+                cls = _CONJ
+            elif word == "-":
+                cls = _HYPHEN
+            elif word.isalnum() and norm not in self._function:
+                cls = _MOD
+            else:
+                cls = _OTHER
+            if len(self._classes) >= _MAX_CACHE:
+                self._classes.clear()
+            self._classes[norm] = cls
+        return cls
 
     def _shared_head(self, chain: _Chain, norms: list[int]) -> Iterable[_Candidate]:
         """``X CONJ Y H`` -> ``X H``: a suffix of a conjunct, the head after a later ``Y``."""

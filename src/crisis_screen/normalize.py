@@ -47,22 +47,38 @@ _BULLETS = (
 )
 _LETTER = r"[^\W\d_]"
 
-# Every branch starts with a literal or a character class, so the regex engine skips quickly
-# to the few positions that can match; checks on the preceding character are made after the
-# first character (a fixed-width lookbehind) or in Python for the rare matches.
-_FIXES = re.compile(
-    "|".join(
-        [
-            rf"(?P<space>[ {_SPACES}{_INVISIBLE}]{{2,}}|[{_SPACES}{_INVISIBLE}])",
-            rf"(?P<char>[{''.join(_CHAR_MAP)}])",
-            rf"(?P<bullet>[{_BULLETS}])(?=\w)",
-            rf"(?P<glue>[;|+](?<={_LETTER}.)(?={_LETTER})|,(?<={_LETTER},)(?=\d)|,(?<=\d,)(?={_LETTER}))",
-            r"(?P<amp>&(?<=\w&)(?=\w))",
-            rf"(?P<slash> +/ *(?={_LETTER})|/ +(?={_LETTER}))",
-            rf"(?P<brk>- +(?={_LETTER}))",
-        ]
-    )
-)
+_WHITE = _SPACES + _INVISIBLE
+_CHARS = "".join(_CHAR_MAP)
+
+
+def _fixes(*, plain_spaces: bool) -> re.Pattern[str]:
+    """Compile the pattern of every spot to repair.
+
+    It starts with one character class of all the characters a fix can start with, so the
+    regex engine scans at C speed to those few characters (a plain space is one only in the
+    variant for lines with a run of spaces); which fix it is, and what surrounds it, is then
+    told by lookbehinds on that character and one named group per fix.
+    """
+    branches = [
+        rf"(?<=[{_WHITE}])(?P<space>[ {_WHITE}]*)",
+        rf"(?<=[{_CHARS}])(?P<char>)",
+        rf"(?<=[{_BULLETS}])(?P<bullet>)(?=\w)",
+        rf"(?<=[;|+])(?<={_LETTER}.)(?P<glue>)(?={_LETTER})",
+        rf"(?<=,)(?:(?<={_LETTER},)(?=\d)|(?<=\d,)(?={_LETTER}))(?P<comma>)",
+        r"(?<=&)(?<=\w&)(?P<amp>)(?=\w)",
+        rf"(?<=/)(?P<slash> *)(?={_LETTER})",
+        rf"(?<=-)(?<={_LETTER}-)(?P<brk> +)(?={_LETTER})",
+    ]
+    first = f"{_WHITE}{_CHARS}{_BULLETS};|+,&/\\-"
+    if plain_spaces:
+        branches.append(r"(?<= )(?P<spaces> +)")
+        first += " "
+    return re.compile(f"[{first}](?:{'|'.join(branches)})")
+
+
+_FIXES = _fixes(plain_spaces=False)
+# For the lines with a run of plain spaces (checked first with a fast substring test).
+_FIXES_SPACED = _fixes(plain_spaces=True)
 _INVISIBLE_SET = frozenset(_INVISIBLE)
 _WORD_BEFORE = re.compile(rf"{_LETTER}+\Z")
 _WORD_AFTER = re.compile(rf"{_LETTER}+")
@@ -131,8 +147,11 @@ class LineNormalizer:
 
     def __call__(self, line: str) -> NormalizedLine:
         """Normalise one line (a line of ``str.splitlines``, without its line break)."""
-        dash_bullet = line[:1] == "-" or (line[:1].isspace() and line.lstrip()[:1] == "-")
-        first = _FIXES.search(line)
+        # "-Crisis intervention": a dash bullet glued to the first word ("- Crisis" is fine).
+        lead = line.lstrip() if line[:1].isspace() else line
+        dash_bullet = lead[:1] == "-" and lead[1:2].isalpha()
+        fixes = _FIXES_SPACED if "  " in line else _FIXES
+        first = fixes.search(line)
         if first is None and not dash_bullet:
             return NormalizedLine(line, line)
         pieces: list[str] = []
@@ -158,40 +177,54 @@ class LineNormalizer:
             pos = end
 
         if dash_bullet:
-            # "-Crisis intervention": a dash bullet glued to the first word.
-            at = line.index("-")
-            if _WORD_AFTER.match(line, at + 1):
-                edit(at, at + 1, "- ")
-        matches = _FIXES.finditer(line, first.start()) if first is not None else iter(())
+            at = len(line) - len(lead)
+            edit(at, at + 1, "- ")
+        matches = fixes.finditer(line, first.start()) if first is not None else iter(())
         for m in matches:
-            replacement = self._replacement(line, m)
-            if replacement is not None and m.start() >= pos:
-                edit(m.start(), m.end(), replacement)
+            fix = self._replacement(line, m, pos)
+            if fix is not None:
+                edit(fix[0], m.end(), fix[1])
         if not anchors:
             return NormalizedLine(line, line)
         pieces.append(line[pos:])
         return NormalizedLine("".join(pieces), line, tuple(anchors), tuple(origins), tuple(caps))
 
-    def _replacement(self, line: str, m: re.Match[str]) -> str | None:
-        """Return what replaces one match, or None to leave it."""
+    def _replacement(self, line: str, m: re.Match[str], pos: int) -> tuple[int, str] | None:
+        """Return where one fix starts and what replaces it up to the match end, or None.
+
+        Args:
+            line: The original line.
+            m: The match.
+            pos: Offset up to which the line is already copied; a fix never starts before it.
+        """
         kind = m.lastgroup
+        start = m.start()
+        if start < pos:
+            return None
         found = m.group()
-        if kind == "space":
-            if found == " ":
+        if kind in ("space", "spaces"):
+            # Take the plain spaces before it too: "a \u00a0b" is one gap.
+            while start > pos and line[start - 1] == " ":
+                start -= 1
+            gap = line[start : m.end()]
+            if gap == " ":
                 return None
-            return "" if all(c in _INVISIBLE_SET for c in found) else " "
+            return start, "" if all(c in _INVISIBLE_SET for c in gap) else " "
         if kind == "char":
-            return _CHAR_MAP[found]
-        if kind == "bullet":
-            return found + " "
-        if kind == "glue":
-            return found + " "
+            return start, _CHAR_MAP[found]
+        if kind in ("bullet", "glue", "comma"):
+            return start, found + " "
         if kind == "amp":
-            return " & "
+            return start, " & "
         if kind == "slash":
-            return "/" if m.start() > 0 and line[m.start() - 1].isalpha() else None
-        # kind == "brk": a hyphen then spaces, a letter next.
-        before = _WORD_BEFORE.search(line, max(0, m.start() - 40), m.start())
+            # A slash between two words, spaced on one side or both: "psychiatric /surgical".
+            while start > pos and line[start - 1] == " ":
+                start -= 1
+            if start == m.start() and found == "/":
+                return None  # "a/b" is split by the tokenizer already
+            return (start, "/") if start > 0 and line[start - 1].isalpha() else None
+        # kind == "brk": a letter, a hyphen, then spaces and a letter.
+        before = _WORD_BEFORE.search(line, max(0, start - 40), start)
         after = _WORD_AFTER.match(line, m.end())
         if before is None or after is None:
             return None
@@ -199,5 +232,5 @@ class LineNormalizer:
         if right in _SUSPENDING:
             return None
         if (before.group() + after.group()).lower() in self._words and right not in self._words:
-            return ""
-        return "-"
+            return start, ""
+        return start, "-"
