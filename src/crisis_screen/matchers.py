@@ -317,7 +317,6 @@ class TermMatcher:
         from crisis_screen.coordination import Coordinator
 
         groups = [(c.id, gi, g) for c in lexicon.concepts.values() for gi, g in enumerate(c.terms)]
-
         self._coordination = Coordinator(
             vocab,
             term_norms,
@@ -334,7 +333,8 @@ class TermMatcher:
             words: :func:`line_words` of the line (computed when not given).
 
         Returns:
-            Hits in token order, overlaps resolved.
+            Hits in token order, overlaps resolved; a term rebuilt from a coordination (with a
+            ``gap``) may overlap the hits of the conjuncts it spans.
         """
         if words is None:
             words = line_words(doc.text)
