@@ -232,7 +232,7 @@ class Coordinator:
                         found = self._extend(norms, x_start, x_end, head, len(norms))
                         if found is not None:
                             term, end = found
-                            c = self._candidate(term, x_start, end, (x_end, head), skip, norms)
+                            c = self._candidate(term, x_start, end, (x_end, head), skip)
                             if best is None or c.rank < best.rank:
                                 best = c
                     if best is not None:
@@ -262,7 +262,7 @@ class Coordinator:
                     found = self._extend(norms, x_start, x_end, head, head_end)
                     if found is not None:
                         term, end = found
-                        yield self._candidate(term, x_start, end, (x_end, head), n_h1, norms)
+                        yield self._candidate(term, x_start, end, (x_end, head), n_h1)
 
     def _extend(
         self, norms: list[int], x_start: int, x_end: int, head: int, limit: int
@@ -289,7 +289,6 @@ class Coordinator:
         end: int,
         gap: tuple[int, int],
         skipped: int,
-        norms: list[int],
     ) -> _Candidate:
         concept, group, term = entry
         size = (gap[0] - start) + (end - gap[1])
