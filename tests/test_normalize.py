@@ -95,6 +95,8 @@ SCREENED = [
     ("Trained in crisis\u2010intervention", "crisis_intervention", "crisis\u2010intervention"),
     ("Took crisis\u200bcalls at dispatch", "crisis_response", "crisis\u200bcalls"),
     ("sleep;suicide watch rounds", "suicide_intervention", "suicide watch"),
+    # a word broken by a line-break hyphen, the line holding no other anchor
+    ("Kept inmates on sui- cide watch", "suicide_intervention", "sui- cide watch"),
 ]
 
 
@@ -125,3 +127,21 @@ def test_cue_offsets_are_original_offsets(screener: Screener) -> None:
     for cue, start, end in cues:
         assert start is not None and end is not None
         assert text[start:end] == cue
+
+
+def test_the_gate_passes_broken_and_oddly_spaced_anchors(screener: Screener) -> None:
+    gate = screener.terms.gate
+    text = "\n".join(
+        [
+            "nothing here",
+            "on sui- cide watch",
+            "Baker\u00a0Act transport",
+            "de- escalation",
+            "street\ttriage",
+            "nothing here either",
+        ]
+    )
+    starts = [0]
+    for line in text.split("\n")[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    assert gate.candidate_lines(text, starts) == [1, 2, 3, 4]

@@ -101,6 +101,22 @@ def _hyphenations(anchor: str) -> list[str]:
     ]
 
 
+#: Shortest one-word anchor also held with a PDF line-break hyphen inside ("sui- cid").
+MIN_BROKEN_ANCHOR = 6
+
+
+def _broken_words(anchor: str) -> list[str]:
+    """Return a one-word anchor broken by a line-break hyphen at each inner position.
+
+    PDF text joined from lines keeps the hyphen and a space ("interven- tion"); line
+    normalisation rejoins the word when the lexicon knows it, so the gate must let such a
+    line through. Short anchors are left out: their broken forms would be noise.
+    """
+    if " " in anchor or len(anchor) < MIN_BROKEN_ANCHOR or not anchor.isalpha():
+        return []
+    return [f"{anchor[:i]}- {anchor[i:]}" for i in range(2, len(anchor) - 1)]
+
+
 class LineGate:
     """Pick the lines that may hold a term, by anchor substrings, before any tokenising.
 
@@ -123,6 +139,8 @@ class LineGate:
         for anchor in anchors:
             for form in _hyphenations(gate_form(anchor)):
                 entries[form] = ()
+            for form in _broken_words(gate_form(anchor)):
+                entries.setdefault(form, ())
         for abbr in abbreviations:
             key = abbr.lower()
             if entries.get(key) == ():
