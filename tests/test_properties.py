@@ -24,9 +24,28 @@ PHRASES = [
     "SKILLS",
     "EXPERIENCE",
     "Seeking CIT certification",
+    # glued, hyphen-broken and invisible-character forms that line normalisation repairs
+    "\u2022Crisis intervention",
+    "\u25aaCIT trained",
+    "crisis- hotline",
+    "de- escalation",
+    "crisis interven- tion",
+    "sleep;suicide;appetite risk",
+    "psychiatric /surgical emergencies",
+    "Baker\u00a0Act",
+    "crisis\u200bcalls",
+    "inter\u00advention",
+    "crisis  \t intervention",
+    "\u2018crisis\u2019 team",
+    # coordinations that rebuild a term over a conjunct
+    "suicide/overdose risk",
+    "crisis, marital and career counseling",
+    "psychiatric and surgical emergencies",
 ]
 pieces = st.one_of(st.sampled_from(PHRASES), st.text(max_size=30))
-separators = st.sampled_from([" ", "\n", "\r\n", "\t", " - ", ", ", "\u2028", "\x0c"])
+separators = st.sampled_from(
+    [" ", "\n", "\r\n", "\t", " - ", ", ", "\u2028", "\x0c", "- ", " /", ",", "\u00a0", " and "]
+)
 resume_text = st.lists(st.tuples(pieces, separators), max_size=12).map(
     lambda parts: "".join(p + s for p, s in parts)
 )

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from crisis_screen.fuzzy import TypoCorrector
 from crisis_screen.lexicon import Lexicon
 from crisis_screen.models import MatchMethod
+from crisis_screen.normalize import LineNormalizer
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -56,6 +57,8 @@ class Hit:
         end: One past the last token index.
         similarity: rapidfuzz ratio for fuzzy hits, else 100.
         skill: Id of the skill the concept belongs to.
+        gap: For a term rebuilt from a coordination (:mod:`crisis_screen.coordination`), the
+            tokens ``[gap[0], gap[1])`` between its two parts that are not part of the term.
     """
 
     concept: str
@@ -66,6 +69,7 @@ class Hit:
     end: int
     similarity: float = 100.0
     skill: str = ""
+    gap: tuple[int, int] | None = None
 
 
 def gate_form(text: str) -> str:
@@ -77,15 +81,44 @@ def gate_form(text: str) -> str:
     return text.lower().replace("-", " ")
 
 
+# What may stand between two words of an anchor in raw text: a space or a hyphen, and the
+# forms line normalisation (:mod:`crisis_screen.normalize`) repairs later — a PDF line-break
+# hyphen ("de- escalation"), a double space, a tab, a non-breaking or zero-width space, a
+# Unicode hyphen. The gate holds them all, so it needs no pass of its own over the text.
+_GAPS = (" ", "-", "- ", "  ", "\t", "\u00a0", "\u200b", "\u2010", "\u2011")
+_BASIC_GAPS = (" ", "-", "- ")
+
+
 def _hyphenations(anchor: str) -> list[str]:
-    """Return an anchor with each of its spaces as a space or a hyphen (at most 16 forms)."""
+    """Return an anchor with each of its spaces in every raw form a word gap may take.
+
+    Anchors of up to three words get every form of :data:`_GAPS` in each gap (at most 81),
+    four words the basic ones (27), five words a space or a hyphen (16).
+    """
     parts = anchor.split(" ")
     if len(parts) == 1 or len(parts) > 5:
         return [anchor]
+    gaps = _GAPS if len(parts) <= 3 else _BASIC_GAPS if len(parts) == 4 else (" ", "-")
     return [
         parts[0] + "".join(sep + p for sep, p in zip(seps, parts[1:], strict=True))
-        for seps in itertools.product((" ", "-"), repeat=len(parts) - 1)
+        for seps in itertools.product(gaps, repeat=len(parts) - 1)
     ]
+
+
+#: Shortest one-word anchor also held with a PDF line-break hyphen inside ("sui- cid").
+MIN_BROKEN_ANCHOR = 6
+
+
+def _broken_words(anchor: str) -> list[str]:
+    """Return a one-word anchor broken by a line-break hyphen at each inner position.
+
+    PDF text joined from lines keeps the hyphen and a space ("interven- tion"); line
+    normalisation rejoins the word when the lexicon knows it, so the gate must let such a
+    line through. Short anchors are left out: their broken forms would be noise.
+    """
+    if " " in anchor or len(anchor) < MIN_BROKEN_ANCHOR or not anchor.isalpha():
+        return []
+    return [f"{anchor[:i]}- {anchor[i:]}" for i in range(2, len(anchor) - 1)]
 
 
 class LineGate:
@@ -110,6 +143,8 @@ class LineGate:
         for anchor in anchors:
             for form in _hyphenations(gate_form(anchor)):
                 entries[form] = ()
+            for form in _broken_words(gate_form(anchor)):
+                entries.setdefault(form, ())
         for abbr in abbreviations:
             key = abbr.lower()
             if entries.get(key) == ():
@@ -272,11 +307,17 @@ class TermMatcher:
             info[e.key] = (e.skill, e.concept, e.group, e.term, e.method)  # type: ignore[assignment]
         known_words: set[str] = set()
         fuzzy_words: set[str] = set()
+        term_norms: list[tuple[tuple[int, ...], str, str, int, str]] = []
         for key, variants in by_key.items():
             skill, concept, group, term, method = info[key]
             docs = [nlp.make_doc(v) for v in variants]
             target = self._abbreviations if method == "abbreviation" else self._phrases
             target.add(key, docs)
+            if method != "abbreviation":
+                # The same NORM keys the phrase matcher compares, for rebuilt coordinations.
+                term_norms.extend(
+                    (tuple(d.to_array("NORM").tolist()), skill, concept, group, term) for d in docs
+                )
             self._keys[vocab.strings[key]] = info[key]
             fuzzy_group = lexicon.group(concept, group, skill).fuzzy
             for d in docs:
@@ -296,6 +337,23 @@ class TermMatcher:
         anchors, case_sensitive = lexicon.gate_anchors
         self.gate = LineGate(anchors, sorted(case_sensitive))
         self.typos = TypoCorrector(known=known_words, targets=fuzzy_words)
+        self.normalize = LineNormalizer(known_words)
+        # Imported here: the coordination stage builds on this module's Hit.
+        from crisis_screen.coordination import Coordinator
+
+        groups = [
+            (skill, c.id, gi, g)
+            for skill, concepts in lexicon.skill_concepts.items()
+            for c in concepts.values()
+            for gi, g in enumerate(c.terms)
+        ]
+        self._coordination = Coordinator(
+            vocab,
+            term_norms,
+            lexicon_words=known_words,
+            fuzzy_groups={(s, c, gi) for s, c, gi, g in groups if g.fuzzy},
+            ambiguous_groups={(s, c, gi) for s, c, gi, g in groups if g.requires},
+        )
 
     def find(self, doc: Doc, words: frozenset[str] | None = None) -> list[Hit]:
         """Return the non-overlapping term hits of one line doc.
@@ -305,7 +363,8 @@ class TermMatcher:
             words: :func:`line_words` of the line (computed when not given).
 
         Returns:
-            Hits in token order, overlaps resolved.
+            Hits in token order, overlaps resolved; a term rebuilt from a coordination (with a
+            ``gap``) may overlap the hits of the conjuncts it spans.
         """
         if words is None:
             words = line_words(doc.text)
@@ -334,15 +393,29 @@ class TermMatcher:
             skill, concept, group, term, method = self._keys[match_id]
             hits.append(Hit(concept, group, doc[start:end].text, method, start, end, 100.0, skill))
         if len(self.lexicon.skills) <= 1:
-            return resolve(hits, doc)
-        # Overlaps are resolved within each skill: two skills may share a term, and each
-        # must keep its own hit on it.
-        by_skill: dict[str, list[Hit]] = defaultdict(list)
-        for h in hits:
-            by_skill[h.skill].append(h)
-        kept = [h for group_hits in by_skill.values() for h in resolve(group_hits, doc)]
-        kept.sort(key=lambda h: (h.start, h.skill))
+            kept = resolve(hits, doc)
+        else:
+            # Overlaps are resolved within each skill: two skills may share a term, and each
+            # must keep its own hit on it.
+            by_skill: dict[str, list[Hit]] = defaultdict(list)
+            for h in hits:
+                by_skill[h.skill].append(h)
+            kept = [h for group_hits in by_skill.values() for h in resolve(group_hits, doc)]
+            kept.sort(key=lambda h: (h.start, h.skill))
+        if self._coordination and _has_joint(doc.text, words):
+            rebuilt = self._coordination.find(doc, kept, corrected)
+            if rebuilt:
+                # Rebuilt terms overlap the ordinary hits by nature (they span a conjunct).
+                kept = sorted([*kept, *rebuilt], key=lambda h: (h.start, h.end))
         return kept
+
+
+_JOINT_WORDS = frozenset({"and", "or"})
+
+
+def _has_joint(text: str, words: frozenset[str]) -> bool:
+    """Whether a line holds a conjunction, comma, slash or ampersand (cheap pre-check)."""
+    return not words.isdisjoint(_JOINT_WORDS) or "," in text or "/" in text or "&" in text
 
 
 def resolve(hits: list[Hit], doc: Doc) -> list[Hit]:

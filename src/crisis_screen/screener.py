@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from crisis_screen import __version__
 from crisis_screen.context import CueFinder, CueMatch
+from crisis_screen.coordination import hit_effects
 from crisis_screen.experience import find_positions
 from crisis_screen.lexicon import Lexicon, load_lexicon
 from crisis_screen.matchers import Hit, TermMatcher, line_words, lines_of
@@ -30,6 +31,7 @@ from crisis_screen.models import (
     Versions,
 )
 from crisis_screen.nlp import build_nlp
+from crisis_screen.normalize import NormalizedLine
 from crisis_screen.scoring import (
     DEFAULT_THRESHOLD,
     PRACTICE_CATEGORY,
@@ -300,14 +302,16 @@ class Screener:
             if p.layout is not None
             for i in p.candidates
         ]
-        line_docs = iter(self._tokenize(line_texts))
-        texts = iter(line_texts)
+        # The tokenizer sees normalised lines; offsets are mapped back to the original text.
+        normalized = [self.terms.normalize(t) for t in line_texts]
+        line_docs = iter(self._tokenize([n.text for n in normalized]))
+        norms = iter(normalized)
         for p in pending:
             evidence: list[Evidence] = []
             for i in p.candidates:
                 assert p.layout is not None  # candidates imply a layout
                 evidence.extend(
-                    self._line_evidence(p.document, p.layout.line(i), next(texts), next(line_docs))
+                    self._line_evidence(p.document, p.layout.line(i), next(norms), next(line_docs))
                 )
             yield self._result(p.document, evidence)
 
@@ -387,19 +391,24 @@ class Screener:
         return _Pending(document, layout, lines_of(positions, layout.starts))
 
     def _line_evidence(
-        self, document: Document, line: Line, line_text: str, doc: Doc
+        self, document: Document, line: Line, norm: NormalizedLine, doc: Doc
     ) -> list[Evidence]:
         """Recognise terms on one line, apply context, score each hit."""
-        words = line_words(line_text)
+        line_text = norm.original
+        words = line_words(norm.text)
         hits = self.terms.find(doc, words)
         if not hits:
             return []
         cues = self.cues.find(doc, words)
         list_line = is_list_line(line_text, self._list_shape)
-        cue_text = {id(m): line_text[m.start_char : m.end_char] for m in cues}
-        cue_offsets = {id(m): (line.start + m.start_char, line.start + m.end_char) for m in cues}
+        cue_spans = {id(m): norm.span(m.start_char, m.end_char) for m in cues}
+        cue_text = {k: line_text[a:b] for k, (a, b) in cue_spans.items()}
+        cue_offsets = {k: (line.start + a, line.start + b) for k, (a, b) in cue_spans.items()}
         quantities = _quantities(doc, cues)
-        spans = [(doc[h.start].idx, doc[h.end - 1].idx + len(doc[h.end - 1])) for h in hits]
+        # Term spans in the original line's characters (the doc holds the normalised line).
+        spans = [
+            norm.span(doc[h.start].idx, doc[h.end - 1].idx + len(doc[h.end - 1])) for h in hits
+        ]
         shape: LineShape | None = None
         if is_keyword_block(line_text, spans):
             shape = "keyword_block"
@@ -413,7 +422,7 @@ class Screener:
             self._evidence(
                 document,
                 line,
-                line_text,
+                norm,
                 doc,
                 hit,
                 cues,
@@ -450,7 +459,7 @@ class Screener:
         self,
         document: Document,
         line: Line,
-        line_text: str,
+        norm: NormalizedLine,
         doc: Doc,
         hit: Hit,
         cues: list[CueMatch],
@@ -470,7 +479,7 @@ class Screener:
             weight=concept.weight * group.weight,
             is_title=concept.kind == "title",
             requires=group.requires,
-            effects=self.cues.effects(doc, hit, cues),
+            effects=hit_effects(self.cues, doc, hit, cues),
             section=line.section,
             section_support=self.lexicon.section_support.get(line.section, frozenset()),
             list_line=list_line,
@@ -483,14 +492,15 @@ class Screener:
         )
         if document.ocr and line.page in document.ocr_pages:
             verdict = apply_ocr(verdict)
-        start = line.start + span.start_char
-        end = line.start + span.end_char
+        start, end = norm.span(span.start_char, span.end_char)
+        start += line.start
+        end += line.start
         # The candidate's own health history is never quoted: offsets stay for an auditor with
         # the document, the words do not travel into reports, logs or stores.
         withheld = verdict.withheld
         return Evidence.model_construct(
             line_no=line.no,
-            line=WITHHELD if withheld else line_text,
+            line=WITHHELD if withheld else norm.original,
             start=start,
             end=end,
             text=WITHHELD if withheld else document.text[start:end],
