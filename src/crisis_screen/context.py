@@ -12,7 +12,7 @@ a hit: it adds an adjustment with the cue and the reason.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from crisis_screen.lexicon import CueRule, Lexicon
@@ -194,3 +194,43 @@ class CueFinder:
         if cue.effect == "void":
             return not self.terminated(doc, cue, gap_start, gap_end)
         return True
+
+
+def hit_effects(finder: CueFinder, doc: Doc, hit: Hit, cues: Sequence[CueMatch]) -> list[Effect]:
+    """Return the context effects on a hit; a rebuilt term is judged part by part.
+
+    For an ordinary hit this is :meth:`CueFinder.effects`. For a term rebuilt from a
+    coordination, the two parts are judged as hits of their own, and a cue inside the skipped
+    conjunct applies even where it also overlaps a part: "crisis communications and
+    de-escalation" keeps the out-of-domain cue on "crisis ... de-escalation".
+
+    Args:
+        finder: The screener's cue finder.
+        doc: The line doc.
+        hit: The hit.
+        cues: The line's cues.
+    """
+    if hit.gap is None:
+        return finder.effects(doc, hit, cues)
+    g0, g1 = hit.gap
+    order = {id(m): k for k, m in enumerate(cues)}
+    chosen: dict[int, Effect] = {}
+
+    def in_gap(m: CueMatch) -> bool:
+        return m.start < g1 and g0 < m.end
+
+    for part in (replace(hit, end=g0, gap=None), replace(hit, start=g1, gap=None)):
+        for effect in finder.effects(doc, part, cues):
+            m = effect.match
+            on_term = (m.start < g0 and hit.start < m.end) or (m.start < hit.end and g1 < m.end)
+            whole_line = m.cue.effect in ("evidence", "withhold")
+            if on_term and not in_gap(m) and not whole_line:
+                continue  # part of the term itself, as for an ordinary hit
+            chosen.setdefault(id(m), effect)
+    for m in cues:
+        applies = (m.cue.applies_to is None or hit.concept in m.cue.applies_to) and (
+            m.cue.skill is None or m.cue.skill == hit.skill
+        )
+        if in_gap(m) and applies and id(m) not in chosen:
+            chosen[id(m)] = Effect(m.cue.category, m)
+    return sorted(chosen.values(), key=lambda e: order[id(e.match)])

@@ -24,17 +24,16 @@ by commas alone must have three conjuncts ("mood, suicide, safety risk") to coun
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crisis_screen.fuzzy import TypoCorrector
-from crisis_screen.matchers import Hit
+from crisis_screen.models import Hit
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
     from spacy.vocab import Vocab
 
-    from crisis_screen.context import CueFinder, CueMatch, Effect
 
 #: Tokens that join conjuncts; the first five are real conjunctions, a comma alone is not.
 CONJUNCTIONS = ("and", "or", "&", "/", "and/or", ",")
@@ -379,45 +378,3 @@ def _chains(classes: Sequence[int], real: Collection[int]) -> list[_Chain]:
         segments.append(_Segment(tuple(words)))
     close()
     return chains
-
-
-def hit_effects(finder: CueFinder, doc: Doc, hit: Hit, cues: Sequence[CueMatch]) -> list[Effect]:
-    """Return the context effects on a hit; a rebuilt term is judged part by part.
-
-    For an ordinary hit this is :meth:`CueFinder.effects`. For a term rebuilt from a
-    coordination, the two parts are judged as hits of their own, and a cue inside the skipped
-    conjunct applies even where it also overlaps a part: "crisis communications and
-    de-escalation" keeps the out-of-domain cue on "crisis ... de-escalation".
-
-    Args:
-        finder: The screener's cue finder.
-        doc: The line doc.
-        hit: The hit.
-        cues: The line's cues.
-    """
-    if hit.gap is None:
-        return finder.effects(doc, hit, cues)
-    from crisis_screen.context import Effect
-
-    g0, g1 = hit.gap
-    order = {id(m): k for k, m in enumerate(cues)}
-    chosen: dict[int, Effect] = {}
-
-    def in_gap(m: CueMatch) -> bool:
-        return m.start < g1 and g0 < m.end
-
-    for part in (replace(hit, end=g0, gap=None), replace(hit, start=g1, gap=None)):
-        for effect in finder.effects(doc, part, cues):
-            m = effect.match
-            on_term = (m.start < g0 and hit.start < m.end) or (m.start < hit.end and g1 < m.end)
-            whole_line = m.cue.effect in ("evidence", "withhold")
-            if on_term and not in_gap(m) and not whole_line:
-                continue  # part of the term itself, as for an ordinary hit
-            chosen.setdefault(id(m), effect)
-    for m in cues:
-        applies = (m.cue.applies_to is None or hit.concept in m.cue.applies_to) and (
-            m.cue.skill is None or m.cue.skill == hit.skill
-        )
-        if in_gap(m) and applies and id(m) not in chosen:
-            chosen[id(m)] = Effect(m.cue.category, m)
-    return sorted(chosen.values(), key=lambda e: order[id(e.match)])

@@ -20,12 +20,24 @@ import re
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from crisis_screen.fuzzy import TypoCorrector
 from crisis_screen.lexicon import Lexicon
-from crisis_screen.models import MatchMethod
+from crisis_screen.lexicon.forms import gate_form, pattern_trigger
+from crisis_screen.models import Hit, MatchMethod
+
+__all__ = [
+    "GatedMatcher",
+    "Hit",
+    "LineGate",
+    "TermMatcher",
+    "gate_form",
+    "line_words",
+    "lines_of",
+    "pattern_trigger",
+    "resolve",
+]
 from crisis_screen.normalize import LineNormalizer
 
 if TYPE_CHECKING:
@@ -42,43 +54,6 @@ METHOD_RANK: dict[str, int] = {
     "abbreviation": 3,
     "fuzzy": 4,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """A term found in one line doc, before context.
-
-    Attributes:
-        concept: Concept id.
-        group: Index of the term group in the concept.
-        term: The lexicon term (canonical form; ``#n`` for token pattern ``n``).
-        method: How it matched.
-        start: First token index in the line doc.
-        end: One past the last token index.
-        similarity: rapidfuzz ratio for fuzzy hits, else 100.
-        skill: Id of the skill the concept belongs to.
-        gap: For a term rebuilt from a coordination (:mod:`crisis_screen.coordination`), the
-            tokens ``[gap[0], gap[1])`` between its two parts that are not part of the term.
-    """
-
-    concept: str
-    group: int
-    term: str
-    method: MatchMethod
-    start: int
-    end: int
-    similarity: float = 100.0
-    skill: str = ""
-    gap: tuple[int, int] | None = None
-
-
-def gate_form(text: str) -> str:
-    """Return text as the gate sees it: lower case, hyphens as spaces (same length).
-
-    Used to check anchors against terms; the gate itself gets the same effect by holding every
-    hyphenation of each anchor, which saves a copy of every resume.
-    """
-    return text.lower().replace("-", " ")
 
 
 # What may stand between two words of an anchor in raw text: a space or a hyphen, and the
@@ -202,40 +177,11 @@ def lines_of(positions: Sequence[int], line_starts: Sequence[int]) -> list[int]:
 
 
 _WORD = re.compile(r"\w+")
-_TEXT_KEYS = ("LOWER", "ORTH", "NORM", "TEXT")
 
 
 def line_words(text: str) -> frozenset[str]:
     """Return the lower-case words of a line, for :class:`GatedMatcher` triggers."""
     return frozenset(_WORD.findall(text.lower()))
-
-
-def pattern_trigger(pattern: Sequence[dict[str, Any]]) -> tuple[frozenset[str], ...]:
-    """Return the word sets a line must intersect, every one of them, for ``pattern`` to match.
-
-    Each mandatory token (no ``OP``, or ``OP: "+"``) whose LOWER/ORTH/NORM/TEXT value or ``IN``
-    list names words gives one set (a value with no word character, such as ``"/"``, gives none).
-    Tokens tested otherwise (``LIKE_NUM``, ``IS_PUNCT``) add no condition, so the test never
-    rules out a line the pattern could match.
-    """
-    sets: list[frozenset[str]] = []
-    for spec in pattern:
-        if spec.get("OP") not in (None, "+"):
-            continue
-        for key in _TEXT_KEYS:
-            value = spec.get(key)
-            words: frozenset[str] | None = None
-            if isinstance(value, str):
-                words = frozenset({value.lower()})
-            elif isinstance(value, dict) and isinstance(value.get("IN"), list):
-                words = frozenset(str(v).lower() for v in value["IN"])
-            if words is not None:
-                # "self-harming" is never one token; its parts still bound the line's words.
-                parts = [_WORD.findall(w) for w in words]
-                if all(parts):
-                    sets.append(frozenset(p for ps in parts for p in ps))
-                break
-    return tuple(sets)
 
 
 class GatedMatcher:
@@ -338,7 +284,6 @@ class TermMatcher:
         self.gate = LineGate(anchors, sorted(case_sensitive))
         self.typos = TypoCorrector(known=known_words, targets=fuzzy_words)
         self.normalize = LineNormalizer(known_words)
-        # Imported here: the coordination stage builds on this module's Hit.
         from crisis_screen.coordination import Coordinator
 
         groups = [

@@ -6,6 +6,7 @@ round-trips through JSON (``Model.model_validate_json(m.model_dump_json()) == m`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,6 +43,34 @@ if TYPE_CHECKING:
 DocumentFormat = Literal[
     "text", "markdown", "pdf", "docx", "html", "rtf", "json_resume", "image", "doc", "odt"
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A term found in one line doc, before context.
+
+    Attributes:
+        concept: Concept id.
+        group: Index of the term group in the concept.
+        term: The lexicon term (canonical form; ``#n`` for token pattern ``n``).
+        method: How it matched.
+        start: First token index in the line doc.
+        end: One past the last token index.
+        similarity: rapidfuzz ratio for fuzzy hits, else 100.
+        skill: Id of the skill the concept belongs to.
+        gap: For a term rebuilt from a coordination (:mod:`crisis_screen.coordination`), the
+            tokens ``[gap[0], gap[1])`` between its two parts that are not part of the term.
+    """
+
+    concept: str
+    group: int
+    term: str
+    method: MatchMethod
+    start: int
+    end: int
+    similarity: float = 100.0
+    skill: str = ""
+    gap: tuple[int, int] | None = None
 
 
 class _Frozen(BaseModel):

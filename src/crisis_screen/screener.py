@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
 from crisis_screen import __version__
-from crisis_screen.context import CueFinder, CueMatch
-from crisis_screen.coordination import hit_effects
+from crisis_screen.context import CueFinder, CueMatch, hit_effects
 from crisis_screen.experience import find_positions
 from crisis_screen.lexicon import Lexicon, load_lexicon
 from crisis_screen.matchers import Hit, TermMatcher, line_words, lines_of

@@ -20,9 +20,9 @@ from crisis_screen.lexicon.compile import (
     CueRule,
     Lexicon,
     TermEntry,
-    compile_lexicon,
 )
 from crisis_screen.lexicon.load import (
+    compile_lexicon,
     default_common_file,
     default_lexicon_dir,
     default_skill_dir,

@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crisis_screen.lexicon.compile import BUILTIN_SECTIONS, Lexicon, Origins
-from crisis_screen.lexicon.schema import Pattern
+from crisis_screen.lexicon.forms import gate_form
+from crisis_screen.lexicon.schema import BUILTIN_SECTIONS, Pattern
 from crisis_screen.lexicon.variants import uninflectable
 
 if TYPE_CHECKING:
+    from crisis_screen.lexicon.compile import Lexicon, Origins
     from crisis_screen.lexicon.schema import Concept
 
 #: Shortest term (characters) on which fuzzy matching may be switched on.
@@ -131,8 +132,6 @@ def _check_concept(
 
 def _check_gate(lex: Lexicon, problems: list[str]) -> None:
     """Every generated variant must pass the gate (anchors are derived; this guards the rule)."""
-    from crisis_screen.matchers import gate_form
-
     anchors = [gate_form(a) for a in lex.anchors]
     for entry in lex.term_entries():
         if entry.method == "abbreviation":

@@ -8,13 +8,13 @@ skill under another id loads beside it. Gate anchors are derived from the terms 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from crisis_screen.errors import LexiconError
+from crisis_screen.lexicon.forms import gate_form, pattern_trigger
 from crisis_screen.lexicon.schema import (
     CategorySpec,
     Concept,
@@ -33,7 +33,6 @@ from crisis_screen.lexicon.variants import expand
 TITLE_KIND = "title"
 MENTION_KIND = "mention"
 #: Sections every lexicon knows without declaring them.
-BUILTIN_SECTIONS = ("other", "unknown")
 #: Shortest word a typo-tolerant term contributes to the gate on its own (see gate_anchors).
 _MIN_FUZZY_ANCHOR = 6
 
@@ -205,8 +204,6 @@ class Lexicon:
         an abbreviation. Abbreviations are case-sensitive tokens. ``[gate] anchors`` adds any
         extra substrings.
         """
-        from crisis_screen.matchers import gate_form, pattern_trigger
-
         anchors: dict[str, None] = dict.fromkeys(self.extra_anchors)
         exact: dict[str, None] = {}
         for e in self.term_entries():
@@ -262,7 +259,6 @@ def _adjacent_pairs(pattern: Pattern) -> list[str]:
     its words ("talked down" vs "down"). One optional word token between them ("off the
     ledge") adds the three-word forms. Pairs that allow many forms are skipped.
     """
-    from crisis_screen.matchers import pattern_trigger
 
     def plain(spec: dict[str, object]) -> bool:
         # Only plain words: pattern_trigger splits "self-harming" into parts, which are not
@@ -352,38 +348,6 @@ def _entry(skill: str, concept: str, group: int, term: str, variant: str, method
     )
 
 
-def compile_lexicon(
-    files: Sequence[tuple[Path, LexiconFile]],
-    overlays: Sequence[tuple[Path, LexiconFile]] = (),
-    *,
-    common: tuple[Path, LexiconFile] | None = None,
-) -> Lexicon:
-    """Merge parsed lexicon files and cross-check them.
-
-    Use this to build a lexicon from data made in code (the interview kit builds its key-point
-    lexicons this way); :func:`~crisis_screen.lexicon.load_lexicon` reads files and calls it.
-
-    Args:
-        files: ``(path, parsed file)`` of each skill file; the path is used in messages.
-        overlays: ``(path, parsed file)`` of each overlay.
-        common: ``(path, parsed file)`` of the common rules, if any.
-
-    Returns:
-        The validated lexicon.
-
-    Raises:
-        LexiconError: With every problem found, each naming its file and entry.
-    """
-    from crisis_screen.lexicon.check import cross_check
-
-    problems: list[str] = []
-    lexicon, origins = _merge(list(files), list(overlays), common, problems)
-    cross_check(lexicon, origins, problems)
-    if problems:
-        raise LexiconError(problems)
-    return lexicon
-
-
 @dataclass
 class Origins:
     """Which file each entry came from, for messages."""
@@ -394,12 +358,27 @@ class Origins:
     common: Path | None = None
 
 
-def _merge(
+def merge(
     base: list[tuple[Path, LexiconFile]],
     overlays: list[tuple[Path, LexiconFile]],
     common: tuple[Path, LexiconFile] | None,
     problems: list[str],
 ) -> tuple[Lexicon, Origins]:
+    """Merge parsed skill files, overlays and the common rules into one lexicon.
+
+    Structural problems (a file without ``[skill]``, duplicate ids, unknown categories) are
+    appended to ``problems``; :func:`crisis_screen.lexicon.load.compile_lexicon` adds the
+    cross-checks and raises them together.
+
+    Args:
+        base: ``(path, parsed file)`` of each skill file.
+        overlays: ``(path, parsed file)`` of each overlay.
+        common: ``(path, parsed file)`` of the common rules, if any.
+        problems: Where problems are collected.
+
+    Returns:
+        The lexicon and where each entry came from (for messages).
+    """
     origins = Origins(common=common[0] if common else None)
     skills: list[SkillInfo] = []
     versions: list[str] = []

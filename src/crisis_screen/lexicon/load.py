@@ -23,7 +23,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from crisis_screen.errors import LexiconError
-from crisis_screen.lexicon.compile import Lexicon, compile_lexicon
+from crisis_screen.lexicon.check import cross_check
+from crisis_screen.lexicon.compile import Lexicon, merge
 from crisis_screen.lexicon.schema import LexiconFile
 
 if sys.version_info >= (3, 11):
@@ -204,3 +205,33 @@ def load_lexicon(
         # Do not cross-check a partial set: it would report follow-on noise.
         raise LexiconError(problems)
     return compile_lexicon(base, extra, common=(common_path, parsed_common))
+
+
+def compile_lexicon(
+    files: Sequence[tuple[Path, LexiconFile]],
+    overlays: Sequence[tuple[Path, LexiconFile]] = (),
+    *,
+    common: tuple[Path, LexiconFile] | None = None,
+) -> Lexicon:
+    """Merge parsed lexicon files and cross-check them.
+
+    Use this to build a lexicon from data made in code (the interview kit builds its key-point
+    lexicons this way); :func:`~crisis_screen.lexicon.load_lexicon` reads files and calls it.
+
+    Args:
+        files: ``(path, parsed file)`` of each skill file; the path is used in messages.
+        overlays: ``(path, parsed file)`` of each overlay.
+        common: ``(path, parsed file)`` of the common rules, if any.
+
+    Returns:
+        The validated lexicon.
+
+    Raises:
+        LexiconError: With every problem found, each naming its file and entry.
+    """
+    problems: list[str] = []
+    lexicon, origins = merge(list(files), list(overlays), common, problems)
+    cross_check(lexicon, origins, problems)
+    if problems:
+        raise LexiconError(problems)
+    return lexicon

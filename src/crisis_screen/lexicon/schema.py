@@ -17,6 +17,9 @@ Pattern = list[dict[str, Any]]
 
 #: What a cue category does to a hit. See :class:`CategorySpec`.
 Effect = Literal["void", "support", "evidence", "pseudo", "claim", "withhold"]
+#: Section names every lexicon has: ``other`` (a heading not in ``[sections]``) and ``unknown``
+#: (before any heading).
+BUILTIN_SECTIONS = ("other", "unknown")
 #: Numbers an evidence category can read from its cue.
 QuantityKind = Literal["hours", "count"]
 
