@@ -160,11 +160,12 @@ POSITIVES = [
         "suicide, fall risk",
     ),
     # the head several words after the skipped conjunct ("X ... H")
+    # (no "scheduled" here: the common aspiration cues read it as a plan in any skill)
     (
-        "Completed emergency and scheduled outpatient mental health evaluations",
+        "Completed emergency and routine outpatient mental health evaluations",
         "emergency mental health evaluations",
         "evaluation",
-        "emergency and scheduled outpatient mental health evaluations",
+        "emergency and routine outpatient mental health evaluations",
     ),
     # shared left modifier: X H1 CONJ H2 -> X H2
     (

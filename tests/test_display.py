@@ -85,17 +85,14 @@ def test_html_header(result: ScreenResult, screener: Screener) -> None:
     text = "".join(_parse(result._repr_html_()).text)
     assert f"score {result.score:.1f}" in text
     assert "flagged" in text and "not flagged" not in text
-    assert "tier" not in text  # no tier on this summary
+    assert f"tier {result.summary.tier}" in text
     empty = screener.screen_text("Barista and shift lead.")
     assert "not flagged" in "".join(_parse(empty._repr_html_()).text)
     assert _parse(empty._repr_html_()).marks == []
 
 
 def test_tier_is_shown_when_present(result: ScreenResult) -> None:
-    class TieredSummary(Summary):
-        tier: str = "strong"
-
-    tiered = result.model_copy(update={"summary": TieredSummary()})
+    tiered = result.model_copy(update={"summary": Summary(tier="strong")})
     assert "tier strong" in "".join(_parse(tiered._repr_html_()).text)
     assert "tier='strong'" in repr(tiered)
 

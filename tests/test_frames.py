@@ -57,7 +57,7 @@ def test_resume_rows(results: list[ScreenResult]) -> None:
     assert list(frame["concepts"]) == [list(r.summary.concepts) for r in results]
     assert list(frame["best_line"].fillna("")) == [r.summary.best_line or "" for r in results]
     assert frame["status"].eq("ok").all()
-    assert frame["tier"].isna().all()  # these summaries have no tier
+    assert list(frame["tier"]) == [r.summary.tier for r in results]
     assert frame["sha256"].isna().all()  # not read from files
     assert str(frame["score"].dtype) == "Float64"
     assert str(frame["flagged"].dtype) == "boolean"
@@ -76,12 +76,10 @@ def test_evidence_rows(results: list[ScreenResult]) -> None:
     assert all("negated" in adjustments for adjustments in negated["adjustments"])
 
 
-def test_tier_is_read_when_the_summary_has_one(results: list[ScreenResult]) -> None:
-    class TieredSummary(Summary):
-        tier: str = "strong"
-
-    tiered = results[0].model_copy(update={"summary": TieredSummary(concepts=("cit",))})
-    assert list(frames.to_pandas([tiered, results[1]])["tier"].fillna("-")) == ["strong", "-"]
+def test_tier_comes_from_the_summary(results: list[ScreenResult]) -> None:
+    tiered = results[0].model_copy(update={"summary": Summary(tier="strong", concepts=("cit",))})
+    untiered = results[1].model_copy(update={"summary": Summary(tier="none")})
+    assert list(frames.to_pandas([tiered, untiered])["tier"]) == ["strong", "none"]
 
 
 def test_scan_records_and_results_mix(screener: Screener, folder: Path) -> None:

@@ -145,7 +145,8 @@ def _one(screener: Screener, text: str) -> tuple[bool, list[str], tuple[str, ...
             ["evidence_kind"] * 2,
             ("award", "credential"),
         ),
-        ("Queen rearing", False, ["unsupported"], ("mention",)),
+        # a bare entry on its own line is marked as such (factor 1), and stays unsupported
+        ("Queen rearing", False, ["list_line", "unsupported"], ("mention",)),
         ("Queen rearing for 40 colonies", True, ["supported"], ("mention",)),
         # list shape from the common file: "/" separated, short items
         ("honey / wax / hive inspection / queens", True, ["list_line"], ("mention",)),

@@ -407,13 +407,14 @@ def test_readme_worked_example() -> None:
     assert result.summary.score_parts == {
         "tier_strong": 60.0,
         "practice": 4.32,
+        "activity": 0.4,
         "training": 0.8,
-        "variety": 2.19,
+        "variety": 2.89,
         "volume": 2.32,
         "experience_months": 0.8,
         "recency": 3.2,
     }
-    assert result.score == 73.63
+    assert result.score == 74.73
     assert result.summary.best_line == "- Answered suicide hotline calls on overnight shifts."
 
 

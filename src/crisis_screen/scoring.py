@@ -302,6 +302,10 @@ def role(e: Evidence, titles: set[str] | frozenset[str] = frozenset()) -> Role:
         if "credential" in e.kinds:
             return "training"
         return "activity"
+    if "practice" in e.kinds:
+        # A described act outside the experience section ("talked a man down from a bridge" in a
+        # profile) is still an act, not an adjective: one described activity.
+        return "activity"
     return "training" if "credential" in e.kinds else "claim"
 
 

@@ -97,7 +97,22 @@ class CategorySpec(_Strict):
 class ListShape(_Strict):
     """When a line reads as a keyword list rather than a sentence."""
 
-    separators: list[str] = Field(default_factory=lambda: [",", ";", "|", "•", "·", "●", "▪"])
+    separators: list[str] = Field(
+        default_factory=lambda: [
+            ",",
+            ";",
+            "|",
+            "•",
+            "·",
+            "●",
+            "▪",
+            "\t",
+            " - ",
+            " – ",
+            " — ",
+            " / ",
+        ]
+    )
     min_items: int = Field(default=4, ge=2)
     max_words_per_item: float = Field(default=3.5, gt=0.0)
 
