@@ -196,6 +196,9 @@ class GatedMatcher:
         self._vocab = vocab
         self._always: Matcher | None = None
         self._gated: list[tuple[tuple[frozenset[str], ...], Matcher]] = []
+        # Word -> patterns whose smallest trigger set holds it: a line looks only at the patterns
+        # one of its words can start, not at every pattern.
+        self._by_word: dict[str, list[int]] = defaultdict(list)
 
     def add(self, key: str, pattern: list[dict[str, Any]]) -> None:
         """Add one token pattern under ``key``."""
@@ -209,6 +212,8 @@ class GatedMatcher:
             return
         matcher = Matcher(self._vocab)
         matcher.add(key, [pattern])
+        for word in min(trigger, key=len):
+            self._by_word[word].append(len(self._gated))
         self._gated.append((trigger, matcher))
 
     def __call__(self, doc: Doc, words: frozenset[str]) -> list[tuple[int, int, int]]:
@@ -221,7 +226,10 @@ class GatedMatcher:
         found: list[tuple[int, int, int]] = []
         if self._always is not None:
             found.extend(self._always(doc))
-        for trigger, matcher in self._gated:
+        by_word = self._by_word
+        candidates = {i for w in words if w in by_word for i in by_word[w]}
+        for i in sorted(candidates):  # pattern order, as added
+            trigger, matcher = self._gated[i]
             if all(not t.isdisjoint(words) for t in trigger):
                 found.extend(matcher(doc))
         return found

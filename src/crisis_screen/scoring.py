@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from crisis_screen.context import Effect
@@ -309,6 +310,12 @@ def role(e: Evidence, titles: set[str] | frozenset[str] = frozenset()) -> Role:
     return "training" if "credential" in e.kinds else "claim"
 
 
+@lru_cache(maxsize=8)
+def _empty_summary(reference_date: str) -> Summary:
+    """The summary of a resume with nothing counted (most resumes): built once, it is frozen."""
+    return Summary(tier="none", reference_date=reference_date)
+
+
 def _saturating(n: float, rate: float) -> float:
     """``1 - rate**n``: 0 for nothing, approaching 1 (never reaching it) as n grows."""
     return 1.0 - rate**n if n > 0 else 0.0
@@ -319,7 +326,7 @@ def aggregate(
     titles: set[str],
     kind_order: Sequence[EvidenceKind] = _KIND_ORDER,
     *,
-    positions: Sequence[Position] = (),
+    positions: Sequence[Position] | Callable[[], Sequence[Position]] = (),
     reference_date: date | None = None,
 ) -> tuple[float, Summary]:
     """Combine one skill's evidence into its tier, score and summary.
@@ -328,7 +335,9 @@ def aggregate(
         evidence: All evidence of the resume for the skill.
         titles: Concept ids that are job titles.
         kind_order: Evidence kinds strongest first (the lexicon's).
-        positions: Dated positions of the resume (:func:`crisis_screen.experience.find_positions`);
+        positions: Dated positions of the resume (:func:`crisis_screen.experience.find_positions`),
+            or a function returning them, called only when the resume holds practice lines
+            (reading dates costs more than scoring);
             the ones holding practice lines give ``experience_months`` and ``last_used``.
         reference_date: The date recency is measured from (today when None).
 
@@ -341,6 +350,8 @@ def aggregate(
     last_used: int | None = None
     if not counted:
         reasons = _excluded_reasons(evidence)
+        if not reasons:
+            return 0.0, _empty_summary(ref.isoformat())
         return 0.0, Summary.model_construct(
             tier="none",
             reasons=tuple(reasons),
@@ -357,8 +368,9 @@ def aggregate(
             line_role[e.line_no] = r
     n_role = Counter(line_role.values())
     practice = [e for e in counted if roles[id(e)] == "practice"]
-    if positions and practice:
-        worked = experience(positions, (e.line_no for e in practice))
+    if practice:
+        dated = positions() if callable(positions) else positions
+        worked = experience(dated, (e.line_no for e in practice))
         experience_months, last_used = worked.months, worked.last_used
     practice_kinds = {k for e in practice for k in e.kinds}
     training_concepts = {e.concept for e in counted if roles[id(e)] == "training"}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from crisis_screen import __version__
 from crisis_screen.context import CueFinder, CueMatch, hit_effects
-from crisis_screen.experience import find_positions
+from crisis_screen.experience import Position, find_positions
 from crisis_screen.lexicon import Lexicon, load_lexicon
 from crisis_screen.matchers import Hit, TermMatcher, line_words, lines_of
 from crisis_screen.models import (
@@ -166,6 +166,8 @@ class Screener:
             )
         self.threshold = float(threshold)
         self.reference_date = reference_date
+        # Results of resumes without evidence, by reference date (see _empty_result).
+        self._empty: dict[str, tuple[float, Summary, dict[str, SkillResult]]] = {}
         self.nlp = nlp if nlp is not None else build_nlp(model)
         self.terms = TermMatcher(self.lexicon, self.nlp)
         self.cues = CueFinder(self.lexicon, self.nlp)
@@ -312,15 +314,37 @@ class Screener:
                 evidence.extend(
                     self._line_evidence(p.document, p.layout.line(i), next(norms), next(line_docs))
                 )
-            yield self._result(p.document, evidence)
+            yield self._result(p.document, evidence, p.layout)
 
-    def _result(self, document: Document, evidence: list[Evidence]) -> ScreenResult:
+    def _result(
+        self, document: Document, evidence: list[Evidence], layout: Layout | None
+    ) -> ScreenResult:
         """Score the evidence once per skill (and once overall when there are several)."""
         reference = self.reference_date or date.today()
         # Dates are read only for resumes with counted evidence: most have none.
-        positions = (
-            find_positions(document.text, reference) if any(e.counted for e in evidence) else []
-        )
+        found: list[list[Position]] = []
+
+        def positions() -> list[Position]:
+            # Dates are read once, and only for a resume whose practice lines need them.
+            if not found:
+                # The layout's section headings end positions ("Education" is no job line).
+                heads = layout.heading_lines() if layout is not None else None
+                found.append(find_positions(document.text, reference, headings=heads))
+            return found[0]
+
+        if not evidence:
+            # Most resumes: nothing found. Their per-skill results are equal and frozen.
+            score, summary, empty_skills = self._empty_result(reference.isoformat())
+            return ScreenResult.model_construct(
+                source=document.source,
+                score=score,
+                flagged=False,
+                threshold=self.threshold,
+                evidence=(),
+                summary=summary,
+                skills=empty_skills,
+                versions=self.versions,
+            )
         skills: dict[str, SkillResult] = {}
         for info in self.lexicon.skills:
             mine = [e for e in evidence if e.skill == info.id]
@@ -360,6 +384,22 @@ class Screener:
             skills=skills,
             versions=self.versions,
         )
+
+    def _empty_result(self, reference: str) -> tuple[float, Summary, dict[str, SkillResult]]:
+        """Score, summary and per-skill results of a resume without evidence (cached)."""
+        cached = self._empty.get(reference)
+        if cached is None:
+            day = date.fromisoformat(reference)
+            skills = {}
+            for info in self.lexicon.skills:
+                score, summary = aggregate((), set(), reference_date=day)
+                skills[info.id] = SkillResult.model_construct(
+                    skill=info.id, name=info.name, score=score, flagged=False, summary=summary
+                )
+            score, summary = aggregate((), set(), reference_date=day)
+            cached = self._empty[reference] = (score, summary, skills)
+        # A shallow copy: a caller may add to the dict; the results in it are frozen.
+        return cached[0], cached[1], dict(cached[2])
 
     def _flagged(self, score: float) -> bool:
         return score >= self.threshold and score > 0.0

@@ -216,6 +216,15 @@ class Layout:
             seen[k] = section
         return seen.get(i, section)
 
+    def heading_lines(self) -> list[int]:
+        """Return the 1-based numbers of the lines that are section headings."""
+        text, headings = self._text, self._headings
+        return [
+            i + 1
+            for i, (a, b) in enumerate(zip(self.starts, self.ends, strict=True))
+            if 0 < b - a <= _MAX_HEADING_CHARS and heading_section(text[a:b], headings)
+        ]
+
     def lines(self) -> list[Line]:
         """Return every line."""
         return [self.line(i) for i in range(len(self))]

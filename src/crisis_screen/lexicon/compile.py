@@ -206,6 +206,7 @@ class Lexicon:
         """
         anchors: dict[str, None] = dict.fromkeys(self.extra_anchors)
         exact: dict[str, None] = {}
+        fuzzy_forms: list[str] = []
         for e in self.term_entries():
             if e.method == "abbreviation":
                 exact[e.variant] = None
@@ -213,7 +214,13 @@ class Lexicon:
             form = gate_form(e.variant)
             anchors[form] = None
             if self.group(e.concept, e.group, e.skill).fuzzy:
-                anchors.update(dict.fromkeys(_typo_anchors(form)))
+                fuzzy_forms.append(form)
+        # One-word terms ("crisis", "suicidal") are the domain's own words: a typo anchor must
+        # hold one of them, or it selects ordinary lines ("emergency pro..." is every
+        # "emergency procedures").
+        domain_words = frozenset(a for a in anchors if " " not in a)
+        for form in fuzzy_forms:
+            anchors.update(dict.fromkeys(_typo_anchors(form, domain_words)))
         # Words of the skills' own terms are domain words: rarer in ordinary text than the
         # generic words patterns combine them with ("crisis" vs "people", "officer").
         vocabulary = {w for a in anchors for w in a.split()}
@@ -231,22 +238,69 @@ class Lexicon:
         return tuple(anchors), tuple(exact)
 
 
-def _typo_anchors(form: str) -> list[str]:
+def _typo_anchors(form: str, domain_words: frozenset[str]) -> list[str]:
     """Anchors that still find a variant with one misspelt word (typo-tolerant groups).
 
     A typo in word ``i > 0`` usually leaves the words before it and its first three letters
     intact ("crisis interventon" holds "crisis int"; the corrector insists on the first letter
     anyway). A typo in the first word is not covered: the rest of a phrase ("team",
     "first aid") is too common to select a line on its own, and the gate would pass far
-    more ordinary lines.
+    more ordinary lines. For the same reason the words kept must include a domain word (a
+    one-word term of the lexicon, such as "crisis").
     """
     words = form.split()
     # A short word is never corrected (fuzzy.MIN_WORD_CHARS): no anchor needed for its typo.
     return [
-        " ".join(words[:i]) + " " + words[i][:3] for i in range(1, len(words)) if len(words[i]) >= 5
+        " ".join(words[:i]) + " " + words[i][:3]
+        for i in range(1, len(words))
+        if len(words[i]) >= 5 and not domain_words.isdisjoint(words[:i])
     ]
 
 
+#: Function words: a pair of adjacent pattern tokens made of them only selects nothing. English,
+#: like the tokenizer; kept small and here because it is about text in general, not a skill.
+_STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "in",
+        "on",
+        "at",
+        "of",
+        "to",
+        "for",
+        "by",
+        "with",
+        "from",
+        "into",
+        "through",
+        "during",
+        "as",
+        "and",
+        "or",
+        "who",
+        "that",
+        "which",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "their",
+        "his",
+        "her",
+        "its",
+        "our",
+        "your",
+        "my",
+        "this",
+        "these",
+        "those",
+    ]
+)
 #: Most word pairs one pair of adjacent pattern tokens may give as anchors.
 _MAX_PAIRS = 32
 
@@ -293,6 +347,8 @@ def _adjacent_pairs(pattern: Pattern) -> list[str]:
         right = words_of(pattern[j])
         if right is None:
             continue
+        if left & _STOP_WORDS and right & _STOP_WORDS:
+            continue  # a form such as "in the" is in every other line of any text
         forms = [f"{x} {y}" for x in left for y in right]
         if middle is not None:
             forms += [f"{x} {m} {y}" for x in left for m in middle for y in right]
