@@ -235,3 +235,18 @@ def test_fuzzy_needs_an_exact_anchor_word(screener: Screener) -> None:
 def test_escalation_is_not_corrected_to_deescalation(screener: Screener) -> None:
     result = screener.screen_text("Handled ticket escalation for the help desk")
     assert not result.evidence
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Followed emergency procedures and evacuation protocols",  # typo anchor on a common word
+        "Stayed in the office during the audit",  # a pattern's function-word pair
+    ],
+)
+def test_ordinary_lines_are_no_gate_candidates(screener: Screener, line: str) -> None:
+    assert screener.terms.gate.positions(line) == []
+
+
+def test_a_typo_after_a_distinctive_word_still_passes_the_gate(screener: Screener) -> None:
+    assert screener.terms.gate.positions("Mental Heath Response Officer, 2019 - 2023")

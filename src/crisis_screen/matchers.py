@@ -68,11 +68,13 @@ def _hyphenations(anchor: str) -> list[str]:
     """Return an anchor with each of its spaces in every raw form a word gap may take.
 
     Anchors of up to three words get every form of :data:`_GAPS` in each gap (at most 81),
-    four words the basic ones (27), five words a space or a hyphen (16).
+    four words the basic ones (27), five words a space or a hyphen (16). A longer anchor is
+    held by its first five words: as selective, and it finds "non-abusive ..." too.
     """
     parts = anchor.split(" ")
-    if len(parts) == 1 or len(parts) > 5:
+    if len(parts) == 1:
         return [anchor]
+    parts = parts[:5]
     gaps = _GAPS if len(parts) <= 3 else _BASIC_GAPS if len(parts) == 4 else (" ", "-")
     return [
         parts[0] + "".join(sep + p for sep, p in zip(seps, parts[1:], strict=True))

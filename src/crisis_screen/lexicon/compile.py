@@ -113,6 +113,7 @@ class Lexicon:
         sections: Section headings per section name.
         section_support: Support categories satisfied by a line's section.
         extra_anchors: Lower-case gate anchors given in ``[gate] anchors`` (optional).
+        typo_words: ``[gate] typo_words`` of the skill files (None when no file gives them).
         spelling_pairs: Spelling pairs.
         list_shape: When a line is a keyword list.
         version: ``skill@version`` of each file, joined by ``+``.
@@ -127,6 +128,7 @@ class Lexicon:
     sections: dict[str, tuple[str, ...]]
     section_support: dict[str, frozenset[str]]
     extra_anchors: tuple[str, ...]
+    typo_words: frozenset[str] | None
     spelling_pairs: tuple[tuple[str, str], ...]
     list_shape: ListShape = field(default_factory=ListShape)
     version: str = ""
@@ -215,12 +217,8 @@ class Lexicon:
             anchors[form] = None
             if self.group(e.concept, e.group, e.skill).fuzzy:
                 fuzzy_forms.append(form)
-        # One-word terms ("crisis", "suicidal") are the domain's own words: a typo anchor must
-        # hold one of them, or it selects ordinary lines ("emergency pro..." is every
-        # "emergency procedures").
-        domain_words = frozenset(a for a in anchors if " " not in a)
         for form in fuzzy_forms:
-            anchors.update(dict.fromkeys(_typo_anchors(form, domain_words)))
+            anchors.update(dict.fromkeys(_typo_anchors(form, self.typo_words)))
         # Words of the skills' own terms are domain words: rarer in ordinary text than the
         # generic words patterns combine them with ("crisis" vs "people", "officer").
         vocabulary = {w for a in anchors for w in a.split()}
@@ -238,22 +236,22 @@ class Lexicon:
         return tuple(anchors), tuple(exact)
 
 
-def _typo_anchors(form: str, domain_words: frozenset[str]) -> list[str]:
+def _typo_anchors(form: str, typo_words: frozenset[str] | None) -> list[str]:
     """Anchors that still find a variant with one misspelt word (typo-tolerant groups).
 
     A typo in word ``i > 0`` usually leaves the words before it and its first three letters
     intact ("crisis interventon" holds "crisis int"; the corrector insists on the first letter
     anyway). A typo in the first word is not covered: the rest of a phrase ("team",
     "first aid") is too common to select a line on its own, and the gate would pass far
-    more ordinary lines. For the same reason the words kept must include a domain word (a
-    one-word term of the lexicon, such as "crisis").
+    more ordinary lines. With ``[gate] typo_words``, the words kept must hold one of them
+    ("emergency pro" would pass every "emergency procedures" line).
     """
     words = form.split()
     # A short word is never corrected (fuzzy.MIN_WORD_CHARS): no anchor needed for its typo.
     return [
         " ".join(words[:i]) + " " + words[i][:3]
         for i in range(1, len(words))
-        if len(words[i]) >= 5 and not domain_words.isdisjoint(words[:i])
+        if len(words[i]) >= 5 and (typo_words is None or not typo_words.isdisjoint(words[:i]))
     ]
 
 
@@ -475,6 +473,7 @@ def merge(
     sections: dict[str, list[str]] = {}
     section_support: dict[str, set[str]] = {}
     anchors: list[str] = []
+    typo_words: set[str] | None = None
     pairs: list[tuple[str, str]] = []
     lists: ListShape | None = None
     for path, f, skill in scoped:
@@ -498,6 +497,8 @@ def merge(
             section_support.setdefault(name, set()).update(cats)
         if f.gate is not None:
             anchors.extend(a.lower() for a in f.gate.anchors)
+            if f.gate.typo_words is not None:
+                typo_words = (typo_words or set()) | {w.lower() for w in f.gate.typo_words}
         pairs.extend(f.spelling.pairs)
         if f.lists is not None:
             lists = f.lists
@@ -513,6 +514,7 @@ def merge(
         sections={k: tuple(dict.fromkeys(v)) for k, v in sections.items()},
         section_support={k: frozenset(v) for k, v in section_support.items()},
         extra_anchors=tuple(dict.fromkeys(anchors)),
+        typo_words=frozenset(typo_words) if typo_words is not None else None,
         spelling_pairs=tuple(dict.fromkeys(pairs)),
         list_shape=lists or ListShape(),
         version="+".join(versions),

@@ -54,6 +54,14 @@ class GateSpec(_Strict):
         default_factory=list,
         description="Extra lower-case substrings that make a line a candidate.",
     )
+    typo_words: list[str] | None = Field(
+        default=None,
+        description=(
+            "Words distinctive enough for a typo anchor to rest on: a typo-tolerant term's"
+            " words up to a misspelt one pass the gate only when they hold one of these"
+            " ('mental hea...' for 'mental heath', not 'emergency pro...'). None: every word."
+        ),
+    )
 
 
 class SpellingSpec(_Strict):
