@@ -145,6 +145,19 @@ def test_scanned_pdf(screener: Screener) -> None:
 
 @needs_tesseract
 @needs_font
+def test_scan_record_says_ocr_was_used(screener: Screener, tmp_path: Path) -> None:
+    import crisis_screen
+
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(encode(render_page(RESUME).convert("1"), "PDF", resolution=300))
+    [record] = crisis_screen.screen_paths([path], screener=screener)
+    assert record.status == "ok" and record.ocr and record.ocr_pages == (1,)
+    assert record.flagged
+    assert all(any(a.kind == "ocr" for a in e.adjustments) for e in record.evidence)
+
+
+@needs_tesseract
+@needs_font
 def test_rotated_noisy_scan(screener: Screener) -> None:
     data = encode(scanned(render_page(RESUME)).convert("RGB"), "JPEG", quality=60)
     doc = read_bytes(data, "phone.jpg")

@@ -245,3 +245,42 @@ def test_the_same_term_in_two_skills_gives_a_hit_for_each(tmp_path: Path) -> Non
         ("site_safety", "Incident reporting (Site safety)"),
     ]
     assert all(r.flagged for r in result.skills.values())
+
+
+def test_one_scan_with_the_shipped_skill_and_a_copy_names_both_in_the_record(
+    tmp_path: Path,
+) -> None:
+    shipped = default_lexicon_dir() / "mental_health_response" / "skill.toml"
+    copy = tmp_path / "mhr_copy" / "skill.toml"
+    copy.parent.mkdir()
+    copy.write_text(
+        shipped.read_text().replace(
+            'id = "mental_health_response"\nname = "Mental Health Response"',
+            'id = "mhr_copy"\nname = "Mental Health Response (copy)"',
+            1,
+        )
+    )
+    resumes = tmp_path / "resumes"
+    resumes.mkdir()
+    (resumes / "cv.txt").write_text(
+        "EXPERIENCE\nPatrol officer\n- Responded to crisis calls with the mobile crisis team.\n"
+    )
+    proc = _run(
+        "scan",
+        str(resumes),
+        "--lexicon",
+        str(default_lexicon_dir()),
+        "--lexicon",
+        str(copy.parent),
+        "--format",
+        "jsonl",
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    [record] = map(json.loads, proc.stdout.splitlines())
+    assert list(record["skills"]) == ["mental_health_response", "mhr_copy"]
+    assert record["skills"]["mhr_copy"]["name"] == "Mental Health Response (copy)"
+    for skill in record["skills"].values():
+        assert skill["flagged"] and skill["score"] == record["score"]
+    assert {e["skill"] for e in record["evidence"]} == {"mental_health_response", "mhr_copy"}
+    assert record["ocr"] is False and record["ocr_pages"] == []

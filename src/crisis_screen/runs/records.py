@@ -11,7 +11,7 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from crisis_screen.models import DocumentFormat, Evidence, Summary, Versions
+from crisis_screen.models import DocumentFormat, Evidence, SkillResult, Summary, Versions
 
 __all__ = [
     "SCHEMA_PATH",
@@ -84,6 +84,9 @@ class ScanRecord(BaseModel):
         line_starts: For each evidence item, the offset of its line in the document text, so
             ``evidence.start - line_starts[i]`` locates the match inside ``evidence.line``.
         summary: Aggregates of the result (ok records only).
+        skills: Each loaded skill's own result, by skill id (ok records only).
+        ocr: True when some of the text was read by OCR (scanned pages, images).
+        ocr_pages: The 1-based pages read by OCR.
         timings: Time spent reading and screening.
         versions: Library, lexicon and scoring versions.
     """
@@ -107,6 +110,9 @@ class ScanRecord(BaseModel):
     evidence: tuple[Evidence, ...] = ()
     line_starts: tuple[int, ...] = ()
     summary: Summary | None = None
+    skills: dict[str, SkillResult] = Field(default_factory=dict)
+    ocr: bool = False
+    ocr_pages: tuple[int, ...] = ()
     timings: Timings
     versions: Versions
 

@@ -96,6 +96,9 @@ def ok_record(
         evidence=result.evidence,
         line_starts=line_starts,
         summary=result.summary,
+        skills=result.skills,
+        ocr=document.ocr,
+        ocr_pages=document.ocr_pages,
         timings=Timings(read_ms=elapsed_ms(t1 - t0), screen_ms=elapsed_ms(t2 - t1)),
         versions=result.versions,
     )
