@@ -252,7 +252,9 @@ def test_entry_point_from_an_installed_wheel(tmp_path: Path) -> None:
     Path(purelib, "zz_test_deps.pth").write_text("\n".join(_site_packages()) + "\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
+        # --ignore-installed: the venv running the tests may hold crisis_screen already (a
+        # regular install, reached through the .pth above); the wheel must land here anyway.
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--ignore-installed", str(wheel)],
         capture_output=True,
         text=True,
         timeout=300,

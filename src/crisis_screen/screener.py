@@ -31,6 +31,7 @@ from crisis_screen.models import (
 )
 from crisis_screen.nlp import build_nlp
 from crisis_screen.normalize import NormalizedLine
+from crisis_screen.quantities import read_quantities
 from crisis_screen.scoring import (
     DEFAULT_THRESHOLD,
     PRACTICE_CATEGORY,
@@ -443,7 +444,7 @@ class Screener:
         cue_spans = {id(m): norm.span(m.start_char, m.end_char) for m in cues}
         cue_text = {k: line_text[a:b] for k, (a, b) in cue_spans.items()}
         cue_offsets = {k: (line.start + a, line.start + b) for k, (a, b) in cue_spans.items()}
-        quantities = _quantities(doc, cues)
+        quantities = read_quantities(doc, cues)
         # Term spans in the original line's characters (the doc holds the normalised line).
         spans = [
             norm.span(doc[h.start].idx, doc[h.end - 1].idx + len(doc[h.end - 1])) for h in hits
@@ -573,9 +574,6 @@ def _as_document(item: ScreenInput, n: int) -> Document:
     )
 
 
-_NO_QUANTITIES = Quantities()  # immutable: shared by every line without numbers
-
-
 def _named(summary: Summary, evidence: Sequence[Evidence]) -> Summary:
     """Add the concepts' human-readable names to a summary (aggregate knows only ids)."""
     if not summary.concepts:
@@ -583,43 +581,3 @@ def _named(summary: Summary, evidence: Sequence[Evidence]) -> Summary:
     names = {e.concept: e.concept_name for e in evidence}
     update = {"concept_names": tuple(names.get(c, c) for c in summary.concepts)}
     return summary.model_copy(update=update)
-
-
-def _number(text: str) -> int | None:
-    digits = text.replace(",", "")
-    return int(digits) if digits.isdigit() else None
-
-
-#: Function words that join a count to its period in a rate ("15 calls a month", "3 per shift").
-#: Which periods count is lexicon data (the volume cue's rate pattern); this only reads its shape.
-_RATE_WORDS = frozenset({"a", "an", "per", "each", "every"})
-
-
-def _quantities(doc: Doc, cues: Sequence[CueMatch]) -> Quantities:
-    """Read course hours and volumes from the cues whose category declares a ``quantity``.
-
-    A volume that ends in a rate ("15 mental health calls a month") keeps its unit ("calls")
-    and reports the period separately (``per="month"``).
-    """
-    hours = count = None
-    unit = per = None
-    for m in cues:
-        quantity = m.cue.quantity
-        if quantity is None:
-            continue
-        span = doc[m.start : m.end]
-        numbers = [_number(t.text) for t in span if t.like_num]
-        value = next((n for n in numbers if n is not None), None)
-        if value is None:
-            continue
-        if quantity == "hours" and hours is None:
-            hours = value
-        elif quantity == "count" and count is None:
-            # Cues come longest first at one start, so a rate is seen before its bare count.
-            if len(span) >= 3 and span[-2].lower_ in _RATE_WORDS:
-                count, unit, per = value, span[-3].lower_, span[-1].lower_
-            else:
-                count, unit = value, span[-1].lower_
-    if hours is None and count is None:
-        return _NO_QUANTITIES
-    return Quantities.model_construct(hours=hours, count=count, count_unit=unit, per=per)
