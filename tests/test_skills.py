@@ -173,7 +173,8 @@ def test_a_category_declared_twice_differently_is_rejected(tmp_path: Path) -> No
         load_lexicon(skill)
 
 
-def test_shipped_skill_and_a_copy_under_another_id_load_together(tmp_path: Path) -> None:
+def _copy_shipped_skill(tmp_path: Path) -> Path:
+    """The shipped skill file, copied under the id ``mhr_copy``."""
     shipped = default_lexicon_dir() / "mental_health_response" / "skill.toml"
     copy = tmp_path / "mhr_copy" / "skill.toml"
     copy.parent.mkdir()
@@ -184,6 +185,11 @@ def test_shipped_skill_and_a_copy_under_another_id_load_together(tmp_path: Path)
             1,
         )
     )
+    return copy
+
+
+def test_shipped_skill_and_a_copy_under_another_id_load_together(tmp_path: Path) -> None:
+    copy = _copy_shipped_skill(tmp_path)
     both = Screener([default_lexicon_dir(), copy.parent])
     alone = Screener()
     text = "Completed 40-hour CIT training\nNo crisis intervention experience"
@@ -250,16 +256,7 @@ def test_the_same_term_in_two_skills_gives_a_hit_for_each(tmp_path: Path) -> Non
 def test_one_scan_with_the_shipped_skill_and_a_copy_names_both_in_the_record(
     tmp_path: Path,
 ) -> None:
-    shipped = default_lexicon_dir() / "mental_health_response" / "skill.toml"
-    copy = tmp_path / "mhr_copy" / "skill.toml"
-    copy.parent.mkdir()
-    copy.write_text(
-        shipped.read_text().replace(
-            'id = "mental_health_response"\nname = "Mental Health Response"',
-            'id = "mhr_copy"\nname = "Mental Health Response (copy)"',
-            1,
-        )
-    )
+    copy = _copy_shipped_skill(tmp_path)
     resumes = tmp_path / "resumes"
     resumes.mkdir()
     (resumes / "cv.txt").write_text(
