@@ -25,7 +25,7 @@ MIN_WORD_RATIO = 88.0
 #: Shortest word considered for correction; shorter words have too many close neighbours.
 MIN_WORD_CHARS = 5
 #: Bound on the per-word decision cache (words seen), to keep memory flat on huge batches.
-MAX_CACHE = 200_000
+MAX_CACHE = 50_000
 
 
 class TypoCorrector:

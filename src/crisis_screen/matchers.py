@@ -310,19 +310,25 @@ class TermMatcher:
             ambiguous_groups={(s, c, gi) for s, c, gi, g in groups if g.requires},
         )
 
-    def find(self, doc: Doc, words: frozenset[str] | None = None) -> list[Hit]:
+    def find(
+        self, doc: Doc, words: frozenset[str] | None = None, text: str | None = None
+    ) -> list[Hit]:
         """Return the non-overlapping term hits of one line doc.
 
         Args:
             doc: A tokenised line.
             words: :func:`line_words` of the line (computed when not given).
+            text: The line's text, ``doc.text`` (which spaCy rebuilds from the tokens on
+                every access, so callers that hold it pass it).
 
         Returns:
             Hits in token order, overlaps resolved; a term rebuilt from a coordination (with a
             ``gap``) may overlap the hits of the conjuncts it spans.
         """
+        if text is None:
+            text = doc.text
         if words is None:
-            words = line_words(doc.text)
+            words = line_words(text)
         corrected = self.typos.correct(doc)
         hits: list[Hit] = []
         # An empty spaCy matcher warns on every call (W036), so skip the ones without entries.
@@ -357,7 +363,7 @@ class TermMatcher:
                 by_skill[h.skill].append(h)
             kept = [h for group_hits in by_skill.values() for h in resolve(group_hits, doc)]
             kept.sort(key=lambda h: (h.start, h.skill))
-        if self._coordination and _has_joint(doc.text, words):
+        if self._coordination and _has_joint(text, words):
             rebuilt = self._coordination.find(doc, kept, corrected)
             if rebuilt:
                 # Rebuilt terms overlap the ordinary hits by nature (they span a conjunct).

@@ -42,6 +42,7 @@ from crisis_screen.models import (
     Section,
     Summary,
     Tier,
+    trusted,
 )
 
 SCORING_VERSION = "2.0.0"
@@ -190,8 +191,14 @@ def judge(
             cue = cue_text[id(effect.match)]
             start, end = cue_offsets[id(effect.match)]
         adjustments.append(
-            Adjustment.model_construct(
-                kind=kind, factor=factor, reason=reason, cue=cue, cue_start=start, cue_end=end
+            trusted(
+                Adjustment,
+                kind=kind,
+                factor=factor,
+                reason=reason,
+                cue=cue,
+                cue_start=start,
+                cue_end=end,
             )
         )
 
@@ -230,7 +237,8 @@ def judge(
         # The cue's words are the disclosure itself: keep where it is, never what it says.
         start, end = cue_offsets[id(withhold.match)]
         adjustments.append(
-            Adjustment.model_construct(
+            trusted(
+                Adjustment,
                 kind=withhold.category,
                 factor=0.0,
                 reason=withhold.match.cue.reason,
@@ -352,7 +360,8 @@ def aggregate(
         reasons = _excluded_reasons(evidence)
         if not reasons:
             return 0.0, _empty_summary(ref.isoformat())
-        return 0.0, Summary.model_construct(
+        return 0.0, trusted(
+            Summary,
             tier="none",
             reasons=tuple(reasons),
             experience_months=experience_months,
@@ -451,7 +460,8 @@ def aggregate(
             e.start,
         ),
     )
-    summary = Summary.model_construct(
+    summary = trusted(
+        Summary,
         tier=tier,
         reasons=tuple(reasons),
         counted_lines=len(line_role),
@@ -531,7 +541,8 @@ def apply_ocr(judgement: Judgement) -> Judgement:
     Returns:
         A copy with the confidence scaled by :data:`OCR_FACTOR` and ``counted`` re-decided.
     """
-    adjustment = Adjustment.model_construct(
+    adjustment = trusted(
+        Adjustment,
         kind="ocr",
         factor=OCR_FACTOR,
         reason="read by OCR from a scanned page or image",

@@ -13,11 +13,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING
 
 from crisis_screen import __version__
 from crisis_screen.context import CueFinder, CueMatch, hit_effects
 from crisis_screen.experience import Position, find_positions
+from crisis_screen.inputs import ScreenInput, as_document, wrong_type
 from crisis_screen.lexicon import Lexicon, load_lexicon
 from crisis_screen.matchers import Hit, TermMatcher, line_words, lines_of
 from crisis_screen.models import (
@@ -28,6 +29,7 @@ from crisis_screen.models import (
     SkillResult,
     Summary,
     Versions,
+    trusted,
 )
 from crisis_screen.nlp import build_nlp
 from crisis_screen.normalize import NormalizedLine
@@ -50,6 +52,7 @@ from crisis_screen.segment import (
     is_list_line,
     is_term_only,
 )
+from crisis_screen.zones import ZoneKeeper
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -60,7 +63,6 @@ if TYPE_CHECKING:
     from crisis_screen.extract import ExtractionLimits
 
 #: What ``screen_many`` accepts: plain text, ``(source, text)`` pairs or Documents.
-ScreenInput: TypeAlias = "str | tuple[str, str] | Document"
 #: Resumes whose candidate lines are tokenised together (one ``nlp.pipe`` call when used).
 BATCH_SIZE = 256
 
@@ -170,6 +172,10 @@ class Screener:
         # Results of resumes without evidence, by reference date (see _empty_result).
         self._empty: dict[str, tuple[float, Summary, dict[str, SkillResult]]] = {}
         self.nlp = nlp if nlp is not None else build_nlp(model)
+        # Words of screened lines are freed between batches (flat memory over millions of
+        # resumes), but only in a pipeline this screener owns: a caller's may have zones of its
+        # own, and zones must not nest.
+        self._zones = ZoneKeeper(self.nlp) if nlp is None else None
         self.terms = TermMatcher(self.lexicon, self.nlp)
         self.cues = CueFinder(self.lexicon, self.nlp)
         self._headings = heading_table(self.lexicon.sections)
@@ -201,10 +207,16 @@ class Screener:
         Returns:
             The result, with every hit as evidence.
         """
+        if not isinstance(text, str):
+            raise TypeError(wrong_type("screen_text", text))
+        if source is not None and not isinstance(source, str):
+            raise TypeError(f"screen_text: source must be str or None, not {type(source).__name__}")
         return self.screen_document(Document(text=text, source=source or "<text>"))
 
     def screen_document(self, document: Document) -> ScreenResult:
         """Screen an extracted :class:`~crisis_screen.models.Document`."""
+        if not isinstance(document, Document):
+            raise TypeError(f"screen_document expects a Document, not {type(document).__name__}")
         return next(self.screen_many([document]))
 
     def screen_file(
@@ -255,8 +267,15 @@ class Screener:
         it = iter(items)
         counter = itertools.count(1)
         while batch := list(itertools.islice(it, batch_size)):
-            docs = [_as_document(x, next(counter)) for x in batch]
-            yield from self._screen_batch(docs)
+            docs = [as_document(x, next(counter)) for x in batch]
+            if self._zones is None:
+                yield from self._screen_batch(docs)
+                continue
+            # The whole batch inside the zone: spaCy's docs must not outlive it, and a consumer
+            # pausing between results must not keep it from being freed.
+            with self._zones.hold():
+                results = list(self._screen_batch(docs))
+            yield from results
 
     # -- asyncio: the same calls, run off the event loop (crisis_screen.aio) ----------------
 
@@ -336,7 +355,8 @@ class Screener:
         if not evidence:
             # Most resumes: nothing found. Their per-skill results are equal and frozen.
             score, summary, empty_skills = self._empty_result(reference.isoformat())
-            return ScreenResult.model_construct(
+            return trusted(
+                ScreenResult,
                 source=document.source,
                 score=score,
                 flagged=False,
@@ -356,7 +376,8 @@ class Screener:
                 positions=positions,
                 reference_date=reference,
             )
-            skills[info.id] = SkillResult.model_construct(
+            skills[info.id] = trusted(
+                SkillResult,
                 skill=info.id,
                 name=info.name,
                 score=score,
@@ -375,7 +396,8 @@ class Screener:
                 reference_date=reference,
             )
             summary = _named(summary, evidence)
-        return ScreenResult.model_construct(
+        return trusted(
+            ScreenResult,
             source=document.source,
             score=score,
             flagged=self._flagged(score),
@@ -394,8 +416,13 @@ class Screener:
             skills = {}
             for info in self.lexicon.skills:
                 score, summary = aggregate((), set(), reference_date=day)
-                skills[info.id] = SkillResult.model_construct(
-                    skill=info.id, name=info.name, score=score, flagged=False, summary=summary
+                skills[info.id] = trusted(
+                    SkillResult,
+                    skill=info.id,
+                    name=info.name,
+                    score=score,
+                    flagged=False,
+                    summary=summary,
                 )
             score, summary = aggregate((), set(), reference_date=day)
             cached = self._empty[reference] = (score, summary, skills)
@@ -436,7 +463,7 @@ class Screener:
         """Recognise terms on one line, apply context, score each hit."""
         line_text = norm.original
         words = line_words(norm.text)
-        hits = self.terms.find(doc, words)
+        hits = self.terms.find(doc, words, norm.text)
         if not hits:
             return []
         cues = self.cues.find(doc, words)
@@ -538,7 +565,8 @@ class Screener:
         # The candidate's own health history is never quoted: offsets stay for an auditor with
         # the document, the words do not travel into reports, logs or stores.
         withheld = verdict.withheld
-        return Evidence.model_construct(
+        return trusted(
+            Evidence,
             line_no=line.no,
             line=WITHHELD if withheld else norm.original,
             start=start,
@@ -559,19 +587,6 @@ class Screener:
             counted=verdict.counted,
             adjustments=tuple(verdict.adjustments),
         )
-
-
-def _as_document(item: ScreenInput, n: int) -> Document:
-    if isinstance(item, Document):
-        return item
-    if isinstance(item, str):
-        return Document(text=item, source=f"<text {n}>")
-    if isinstance(item, tuple) and len(item) == 2:
-        source, text = item
-        return Document(text=text, source=source)
-    raise TypeError(
-        f"screen_many item {n}: expected str, (source, text) or Document, got {type(item).__name__}"
-    )
 
 
 def _named(summary: Summary, evidence: Sequence[Evidence]) -> Summary:
