@@ -144,6 +144,15 @@ def test_dataframe_has_typed_flat_columns_and_the_full_record(
     errors = table[table["status"] == "error"]
     assert set(errors["error_type"]) >= {"CorruptDocumentError", "EmptyDocumentError"}
     assert errors["score"].isna().all()
+    # The same rows and dtypes as the local frames.to_pandas (lists in `concepts`), timings aside.
+    from crisis_screen.frames import to_pandas
+
+    expected = to_pandas(local).drop(columns=["read_ms", "screen_ms"])
+    got = table[list(expected.columns)].reset_index(drop=True)
+    pd = pytest.importorskip("pandas")
+    pd.testing.assert_frame_equal(got, expected)
+    flagged = got[got["flagged"].fillna(False)]
+    assert all(isinstance(c, list) and c for c in flagged["concepts"])
 
 
 def test_partitioned_jsonl_is_written_by_the_workers_and_readable(
@@ -176,6 +185,10 @@ def test_parquet_dataset_round_trips(
     assert [_same(ScanRecord.model_validate_json(t)) for t in table["record"]] == [
         _same(r) for r in local
     ]
+    # List columns stay lists of concept ids, as in the local frames.write_parquet.
+    ok = [r for r in local if r.summary is not None]
+    by_source = dict(zip(table["source"], table["concepts"], strict=True))
+    assert [list(by_source[r.source]) for r in ok] == [list(r.summary.concepts) for r in ok]
 
 
 def test_file_urls_are_read_by_the_workers_with_the_same_outcomes(

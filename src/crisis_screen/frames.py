@@ -37,6 +37,8 @@ __all__ = [
     "evidence_rows",
     "evidence_to_arrow",
     "evidence_to_pandas",
+    "arrow_schema",
+    "frame_dtypes",
     "resume_row",
     "to_arrow",
     "to_pandas",
@@ -250,10 +252,31 @@ def evidence_rows(item: Item) -> Iterator[dict[str, Any]]:
         }
 
 
+def frame_dtypes(columns: dict[str, _Kind]) -> dict[str, str]:
+    """The pandas dtype of each column: nullable ones, Python lists as ``object``.
+
+    Args:
+        columns: :data:`RESUME_COLUMNS` or :data:`EVIDENCE_COLUMNS`.
+    """
+    return {name: _PANDAS_DTYPES[kind] for name, kind in columns.items()}
+
+
 def _frame(rows: list[dict[str, Any]], columns: dict[str, _Kind], feature: str) -> pd.DataFrame:
     pd = _require("pandas", feature)
     frame = pd.DataFrame(rows, columns=list(columns))
-    return frame.astype({name: _PANDAS_DTYPES[kind] for name, kind in columns.items()})
+    return frame.astype(frame_dtypes(columns))
+
+
+def arrow_schema(columns: dict[str, _Kind]) -> pa.Schema:
+    """The pyarrow schema of the columns (lists as ``list<string>``); needs pyarrow.
+
+    Args:
+        columns: :data:`RESUME_COLUMNS` or :data:`EVIDENCE_COLUMNS`.
+
+    Raises:
+        MissingExtraError: pyarrow is not installed.
+    """
+    return _schema(columns, "arrow_schema")
 
 
 def _schema(columns: dict[str, _Kind], feature: str) -> pa.Schema:

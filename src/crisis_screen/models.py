@@ -325,7 +325,8 @@ class ScreenResult(_Frozen):
 _M = TypeVar("_M", bound=BaseModel)
 
 #: Per model: its field names in declaration order, and the defaults of the optional ones.
-_LAYOUTS: dict[type[BaseModel], tuple[tuple[str, ...], dict[str, Any], dict[str, Any]]] = {}
+_Layout = tuple[tuple[str, ...], frozenset[str], dict[str, Any], dict[str, Any]]
+_LAYOUTS: dict[type[BaseModel], _Layout] = {}
 
 
 def trusted(cls: type[_M], **values: Any) -> _M:
@@ -346,15 +347,15 @@ def trusted(cls: type[_M], **values: Any) -> _M:
     layout = _LAYOUTS.get(cls)
     if layout is None:
         layout = _LAYOUTS[cls] = _layout(cls)
-    names, defaults, factories = layout
+    names, fields, defaults, factories = layout
     given = set(values)
-    if len(values) != len(names):
+    if given != fields:
         for name, default in defaults.items():
             values.setdefault(name, default)
         for name, factory in factories.items():
             if name not in values:
                 values[name] = factory()
-        if len(values) != len(names):
+        if values.keys() != fields:
             missing = sorted(set(names) - set(values))
             unknown = sorted(set(values) - set(names))
             raise TypeError(f"{cls.__name__}: missing {missing}, unknown {unknown}")
@@ -368,7 +369,7 @@ def trusted(cls: type[_M], **values: Any) -> _M:
     return obj
 
 
-def _layout(cls: type[BaseModel]) -> tuple[tuple[str, ...], dict[str, Any], dict[str, Any]]:
+def _layout(cls: type[BaseModel]) -> _Layout:
     defaults: dict[str, Any] = {}
     factories: dict[str, Any] = {}
     for name, info in cls.model_fields.items():
@@ -376,4 +377,4 @@ def _layout(cls: type[BaseModel]) -> tuple[tuple[str, ...], dict[str, Any], dict
             factories[name] = info.default_factory
         elif not info.is_required():
             defaults[name] = info.default
-    return tuple(cls.model_fields), defaults, factories
+    return tuple(cls.model_fields), frozenset(cls.model_fields), defaults, factories

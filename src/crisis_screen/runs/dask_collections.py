@@ -21,6 +21,7 @@ from distributed import Client
 from typing_extensions import Unpack
 
 from crisis_screen.errors import CrisisScreenError
+from crisis_screen.frames import RESUME_COLUMNS, arrow_schema, frame_dtypes, resume_row
 from crisis_screen.runs.dask import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_RETRIES,
@@ -73,59 +74,17 @@ def _json_task(
 
 # -- the dataframe shape --------------------------------------------------------------------------
 
-#: Columns of :func:`screen_dataframe` and their pandas dtypes. Nullable dtypes throughout, so
-#: every partition has the same schema whatever it holds (an all-ok partition still has a
-#: string ``error`` column), which Parquet needs.
-FRAME_COLUMNS: dict[str, str] = {
-    "source": "string",
-    "sha256": "string",
-    "status": "string",
-    "error_type": "string",
-    "error": "string",
-    "format": "string",
-    "score": "Float64",
-    "flagged": "boolean",
-    "threshold": "Float64",
-    "evidence_count": "Int64",
-    "counted_lines": "Int64",
-    "concepts": "string",
-    "read_ms": "Float64",
-    "screen_ms": "Float64",
-    "library_version": "string",
-    "lexicon_version": "string",
-    "scoring_version": "string",
-    "record": "string",
-}
-
-
-def _row(record: ScanRecord) -> dict[str, Any]:
-    summary = record.summary
-    return {
-        "source": record.source,
-        "sha256": record.sha256,
-        "status": record.status,
-        "error_type": record.error_type,
-        "error": record.error,
-        "format": str(record.format) if record.format is not None else None,
-        "score": record.score,
-        "flagged": record.flagged,
-        "threshold": record.threshold,
-        "evidence_count": len(record.evidence),
-        "counted_lines": summary.counted_lines if summary is not None else None,
-        "concepts": " ".join(summary.concepts) if summary is not None else None,
-        "read_ms": record.timings.read_ms,
-        "screen_ms": record.timings.screen_ms,
-        "library_version": record.versions.library,
-        "lexicon_version": record.versions.lexicon,
-        "scoring_version": record.versions.scoring,
-        "record": record.model_dump_json(),
-    }
+#: Dask dataframe columns: those of :func:`crisis_screen.frames.to_pandas` (one row per
+#: resume, the same dtypes), plus ``record``, the whole JSON line.
+FRAME_COLUMNS: dict[str, str] = {**frame_dtypes(RESUME_COLUMNS), "record": "string"}
 
 
 def _frame(records: Sequence[ScanRecord]) -> pd.DataFrame:
     import pandas as pd
 
-    frame = pd.DataFrame([_row(r) for r in records], columns=list(FRAME_COLUMNS))
+    # The same rows as crisis_screen.frames, so a Dask frame and a local one agree.
+    rows = [{**resume_row(r), "record": r.model_dump_json()} for r in records]
+    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
     return frame.astype(FRAME_COLUMNS)
 
 
@@ -212,17 +171,21 @@ def screen_dataframe(sources: Sequence[str], **settings: Unpack[BagSettings]) ->
     Returns:
         The dataframe.
     """
+    import dask
     import dask.dataframe as dd
 
     _, chunk_size, args = _prepared(sources, settings)
-    frame: dd.DataFrame = dd.from_map(
-        _frame_task,
-        _chunks(sources, chunk_size),
-        args=args,
-        meta=_frame([]),
-        label="crisis-screen",
-        enforce_metadata=False,
-    )
+    # Dask turns object columns into strings by default; ``concepts``, ``titles`` and
+    # ``kinds`` hold lists, as in crisis_screen.frames, and must stay lists.
+    with dask.config.set({"dataframe.convert-string": False}):
+        frame: dd.DataFrame = dd.from_map(
+            _frame_task,
+            _chunks(sources, chunk_size),
+            args=args,
+            meta=_frame([]),
+            label="crisis-screen",
+            enforce_metadata=False,
+        )
     return frame
 
 
@@ -326,6 +289,8 @@ def write_parquet(
             compute=False,
             storage_options=output_options,
             name_function=lambda i: f"part-{_part_name(i)}.parquet",
+            # The list columns cannot be inferred from Dask's placeholder rows.
+            schema=arrow_schema({**RESUME_COLUMNS, "record": "str"}),
         )
         client.compute(write, retries=retries, sync=True)
     return output

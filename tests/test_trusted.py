@@ -1,0 +1,42 @@
+"""Models built without validation in the hot loop equal their validated counterparts."""
+
+from __future__ import annotations
+
+import pytest
+
+from crisis_screen import Screener
+from crisis_screen.models import Adjustment, Evidence, Quantities, ScreenResult, Summary, trusted
+
+
+def test_every_result_model_round_trips_through_validation(screener: Screener) -> None:
+    result = screener.screen_text(
+        "Crisis Intervention Team (CIT) officer since 2015\n"
+        "Responded to over 300 mental health calls, 2016 - 2022\n"
+        "No formal suicide prevention training yet"
+    )
+    assert result.evidence and any(e.adjustments for e in result.evidence)
+    again = ScreenResult.model_validate_json(result.model_dump_json())
+    assert again == result
+    assert repr(again.summary) == repr(result.summary)  # fields in declaration order
+
+
+def test_defaults_filled_and_fields_set_like_model_construct() -> None:
+    built = trusted(Adjustment, kind="negated", factor=0.0, reason="r")
+    assert built == Adjustment(kind="negated", factor=0.0, reason="r")
+    assert built.model_fields_set == {"kind", "factor", "reason"}
+    assert trusted(Quantities) == Quantities()
+    assert trusted(Summary).score_parts == {} and trusted(Summary).score_parts is not (
+        trusted(Summary).score_parts
+    )  # a fresh default_factory value each time
+
+
+def test_missing_required_field_or_unknown_name_is_refused() -> None:
+    with pytest.raises(TypeError, match="missing"):
+        trusted(Evidence, line_no=1)
+    with pytest.raises(TypeError, match="unknown"):
+        trusted(Quantities, hours=1, minutes=3)
+
+
+def test_unknown_name_in_place_of_a_field_is_refused() -> None:
+    with pytest.raises(TypeError, match="unknown"):
+        trusted(Quantities, hours=1, count=2, count_unit="calls", minutes=3)
