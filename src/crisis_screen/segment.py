@@ -32,6 +32,7 @@ _DATE_RANGE = re.compile(
     r"(?:[A-Za-z]{3,9}\.? )?\d{4}\s*[-–—]\s*(?:(?:[A-Za-z]{3,9}\.? )?\d{4}|[A-Za-z]+)",
 )
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_JOINS = frozenset({"and", "or"})
 # Sentence structure: a word that only running text uses between terms.
 _FUNCTION_WORDS = frozenset(
     {
@@ -175,8 +176,9 @@ class Layout:
         self.starts, self.ends = line_bounds(text)
         self._text = text
         self._headings = headings
-        # line index -> section, filled by _section_of as lines are asked for
-        self._sections_seen: dict[int, Section] = {}
+        # Heading line indices and the section each opens, found in one pass when first needed.
+        self._head_index: list[int] | None = None
+        self._head_section: list[Section] = []
         self._known = sorted(known_sections, key=lambda k: k.start)
         self._known_starts = [k.start for k in self._known]
         self._page_starts = list(page_starts)
@@ -196,34 +198,29 @@ class Layout:
         page = bisect_right(self._page_starts, start) if self._page_starts else None
         return Line(no=i + 1, start=start, end=self.ends[i], section=section, page=page or None)
 
-    def _section_of(self, i: int) -> Section:
-        """Return the section of line ``i``: that of the nearest heading at or above it.
+    def _heads(self) -> list[int]:
+        """Find every heading line once (a length test rules out most lines for nothing)."""
+        if self._head_index is None:
+            text, headings = self._text, self._headings
+            index: list[int] = []
+            sections: list[Section] = []
+            for i, (a, b) in enumerate(zip(self.starts, self.ends, strict=True)):
+                if 0 < b - a <= _MAX_HEADING_CHARS:
+                    found = heading_section(text[a:b], headings)
+                    if found is not None:
+                        index.append(i)
+                        sections.append(found)
+            self._head_index, self._head_section = index, sections
+        return self._head_index
 
-        Only the lines between ``i`` and that heading are examined (a few, usually), and every
-        line examined is remembered, so asking for several lines costs one upward scan.
-        """
-        seen = self._sections_seen
-        j = i
-        while j >= 0 and j not in seen:
-            a, b = self.starts[j], self.ends[j]
-            found = heading_section(self._text[a:b], self._headings) if b > a else None
-            if found is not None:
-                seen[j] = found
-                break
-            j -= 1
-        section: Section = seen.get(j, "unknown") if j >= 0 else "unknown"
-        for k in range(j + 1, i + 1):
-            seen[k] = section
-        return seen.get(i, section)
+    def _section_of(self, i: int) -> Section:
+        """Return the section of line ``i``: that of the nearest heading at or above it."""
+        k = bisect_right(self._heads(), i) - 1
+        return self._head_section[k] if k >= 0 else "unknown"
 
     def heading_lines(self) -> list[int]:
         """Return the 1-based numbers of the lines that are section headings."""
-        text, headings = self._text, self._headings
-        return [
-            i + 1
-            for i, (a, b) in enumerate(zip(self.starts, self.ends, strict=True))
-            if 0 < b - a <= _MAX_HEADING_CHARS and heading_section(text[a:b], headings)
-        ]
+        return [i + 1 for i in self._heads()]
 
     def lines(self) -> list[Line]:
         """Return every line."""
@@ -366,10 +363,26 @@ def is_term_only(line: str, spans: Sequence[tuple[int, int]]) -> bool:
     """
     if not spans:
         return False
-    words, term, function = term_coverage(line, spans)
+    # One pass over the words (this runs for every line with a hit): the counts of
+    # term_coverage after the label, and digits and joins over the whole line.
+    m = _LABEL.match(line)
+    offset = m.end() if m else 0
+    words = term = function = digits = joins = 0
+    for w in _WORD.finditer(line):
+        word = w.group()
+        lower = word.lower()
+        # Years, hours and the like are not a description ("CIT, 2019", "MHFA (8 hours)").
+        digits += word.isdigit()
+        # "and"/"or" join two entries; any other function word ("detention of persons") is
+        # prose.
+        joins += lower in _JOINS
+        start, end = w.span()
+        if start < offset:  # the label ends at a space or colon, never inside a word
+            continue
+        words += 1
+        if any(a <= start and end <= b for a, b in spans):
+            term += 1
+        elif lower in _FUNCTION_WORDS:
+            function += 1
     rest = words - term - function
-    # Years, hours and the like are not a description ("CIT, 2019", "MHFA (8 hours)").
-    digits = sum(1 for w in _WORD.finditer(line) if w.group().isdigit())
-    # "and"/"or" join two entries; any other function word ("detention of persons") is prose.
-    joins = sum(1 for w in _WORD.finditer(line) if w.group().lower() in ("and", "or"))
     return words > 0 and rest - digits <= 0 and function - joins <= 0
