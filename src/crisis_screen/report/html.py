@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import hashlib
 import html
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,7 +29,23 @@ from crisis_screen.runs.records import ScanRecord
 if TYPE_CHECKING:
     import jinja2
 
-__all__ = ["content_security_policy", "csp_hash", "escape", "render_html"]
+__all__ = ["FIRST_ROWS", "content_security_policy", "csp_hash", "escape", "render_html"]
+
+#: Rows the page draws at once, and then each time the end of the table comes into view:
+#: more than a tall screen holds, few enough to lay out fast (each has form controls).
+FIRST_ROWS = 50
+#: Data blocks longer than this (characters) are gzip-compressed: a browser reads a 3 MB
+#: block of text slower than it inflates 0.5 MB.
+COMPRESS_OVER = 200_000
+
+
+def _block(text: str, compress: bool | None) -> tuple[str, str]:
+    """A data block's content and its ``data-encoding`` (``json`` or ``gzip+base64``)."""
+    if compress is False or (compress is None and len(text) <= COMPRESS_OVER):
+        return text, "json"
+    # mtime=0: the same records give the same file, byte for byte.
+    packed = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+    return base64.b64encode(packed).decode("ascii"), "gzip+base64"
 
 
 def escape(value: object) -> str:
@@ -100,6 +117,7 @@ def render_html(
     title: str = "crisis-screen report",
     meta: Mapping[str, str] | None = None,
     decisions: Iterable[Decision] = (),
+    compress: bool | None = None,
 ) -> str:
     """Return a self-contained HTML report (inline CSS and JS, no network access).
 
@@ -113,6 +131,8 @@ def render_html(
         title: The page title.
         meta: Extra facts shown under the title (versions, settings, time).
         decisions: Decisions to show (``scan --decisions``); matched by SHA-256 and path.
+        compress: Gzip the row and evidence data (base64 in the page; the browser inflates
+            it with ``DecompressionStream``); None: only when it is large.
 
     Returns:
         The HTML document.
@@ -126,6 +146,8 @@ def render_html(
     facts += [f"{k}: {v}" for k, v in (meta or {}).items()]
     match = match_decisions(records, decisions)
     data = page_data(records, match.by_record, match.unmatched)
+    head = {k: data[k] for k in ("id", "threshold", "tiers", "extra")}
+    head.update(total=len(data["rows"]), page=FIRST_ROWS, rows=data["rows"][:FIRST_ROWS])
     css, js = _assets()
     context: dict[str, Any] = {
         "title": title,
@@ -142,7 +164,11 @@ def render_html(
         "decisions": DECISIONS,
         # Constants of this package or numbers only, free of characters needing escapes.
         "chart": Markup(score_chart([r.score or 0.0 for r in ok], data["threshold"])),
-        "data": Markup(data_json(data)),
+        "head": Markup(data_json(head)),
+        "blocks": [
+            (name, *map(Markup, _block(data_json(data[name]), compress)))
+            for name in ("rows", "evidence")
+        ],
         "csp": Markup(content_security_policy()),
         "css": Markup(css),
         "js": Markup(js),

@@ -3,9 +3,11 @@
 A page that lays out thousands of rows and evidence cards before its first paint takes tens of
 times longer to show than a trivial page; one that embeds the data and draws what is on screen
 (the first rows, then what is scrolled to, filtered or opened) shows almost as fast. So the
-report carries its records in one ``<script type="application/json">`` block, written by
-:func:`data_json` so that nothing in it can end the block, and the script reads it with
-``JSON.parse`` and puts every value into the page as text (never as markup).
+report carries its records as JSON in ``<script type="application/json">`` blocks, written by
+:func:`data_json` so that nothing in them can end the block: the first screen's rows before
+the page's script, which draws them at once, and every row and every row's evidence after it,
+read once the page is parsed (evidence only when a card is opened or a search needs it). The
+script puts every value into the page as text (never as markup).
 
 Every string that comes from a resume has its bidirectional controls removed here
 (:func:`~crisis_screen.report.common.strip_bidi`), and the script shows it inside ``<bdi>``.
@@ -145,8 +147,11 @@ def _row(rank: int, record: ScanRecord, decision: Decision | None) -> dict[str, 
     if record.ocr:
         row["ocr"] = True
     if record.evidence:
-        row["best"] = _t(summary.best_line)
-        row["ev"] = _lines(record)
+        lines = {ev.line_no for ev in record.evidence}
+        row["el"] = len(lines)
+        row["cl"] = len({ev.line_no for ev in record.evidence if ev.counted})
+        if summary.best_line:
+            row["best"] = _t(summary.best_line)
     if decision is not None:
         row["d"] = _decision(decision)
     return row
@@ -166,14 +171,17 @@ def page_data(
 
     Returns:
         ``id``, ``threshold``, ``tiers`` (id and label), ``rows`` (one per screened record,
-        in rank order), ``errors`` and ``extra`` (the unmatched decisions).
+        in rank order), ``evidence`` (each row's evidence lines, or 0 for none), ``errors``
+        and ``extra`` (the unmatched decisions).
     """
     decisions = decisions or {}
     rows: list[dict[str, Any]] = []
+    evidence: list[Any] = []
     errors: list[dict[str, Any]] = []
     for index, record in enumerate(records):
         if record.ok:
             rows.append(_row(len(rows) + 1, record, decisions.get(index)))
+            evidence.append(_lines(record) if record.evidence else 0)
         else:
             errors.append(
                 {
@@ -189,6 +197,7 @@ def page_data(
         "threshold": thresholds.most_common(1)[0][0] if thresholds else None,
         "tiers": [[k, v] for k, v in TIER_LABELS.items()],
         "rows": rows,
+        "evidence": evidence,
         "errors": errors,
         "extra": [_decision(d) for d in unmatched],
     }

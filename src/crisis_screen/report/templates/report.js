@@ -1,14 +1,16 @@
 (function () {
   "use strict";
-  // Draws the ranking from the page's JSON data: the first rows at once, more as they are
-  // scrolled to; evidence cards when opened. Every value from a resume is set as text.
-  var PAGE = 100;
-  var data = JSON.parse(document.getElementById("report-data").textContent);
-  var rows = data.rows;
+  // Draws the ranking from the page's JSON data: the first rows at once (their data comes
+  // before this script), every row and its evidence once the page is parsed (the data after
+  // this script, gzip-compressed in a large report), more rows as they are scrolled to, a
+  // card's evidence when it is opened. Every value from a resume is set as text.
+  var head = JSON.parse(document.getElementById("report-head").textContent);
+  var PAGE = head.page, FIRST_SCREEN = 20;
+  var rows = head.rows, complete = rows.length === head.total, evidence = null;
   var tierOrder = {}, tierLabel = {};
-  data.tiers.forEach(function (t, i) { tierOrder[t[0]] = i; tierLabel[t[0]] = t[1]; });
+  head.tiers.forEach(function (t, i) { tierOrder[t[0]] = i; tierLabel[t[0]] = t[1]; });
   var decisionOrder = { advance: 0, hold: 1, reject: 2, "": 3 };
-  var storeKey = "crisis-screen:decisions:" + data.id;
+  var storeKey = "crisis-screen:decisions:" + head.id;
   var noteKey = "crisis-screen:reviewer-note";
   var storageOk = true;
 
@@ -29,15 +31,21 @@
 
   // Decisions: from the report (scan --decisions), then what this browser changed since.
   var decisions = {};
-  rows.forEach(function (row) { if (row.d) { decisions[keyOf(row.sha, row.src)] = row.d; } });
-  (data.extra || []).forEach(function (d) { decisions[keyOf(d.sha256, d.source)] = d; });
   var changed = {};
   try { changed = JSON.parse(load(storeKey) || "{}") || {}; } catch (e) { changed = {}; }
+  function take(k, d) {
+    var mine = changed[k];
+    var newer = mine && typeof mine === "object" && String(mine.decided_at) >= String(d.decided_at);
+    decisions[k] = newer ? mine : d;
+  }
+  function takeDecisions(list) {
+    list.forEach(function (row) { if (row.d) { take(keyOf(row.sha, row.src), row.d); } });
+  }
+  takeDecisions(rows);
+  (head.extra || []).forEach(function (d) { take(keyOf(d.sha256, d.source), d); });
   Object.keys(changed).forEach(function (k) {
-    var mine = changed[k], old = decisions[k];
-    if (mine && typeof mine === "object" &&
-        (!old || String(mine.decided_at) >= String(old.decided_at))) {
-      decisions[k] = mine;
+    if (!decisions[k] && changed[k] && typeof changed[k] === "object") {
+      decisions[k] = changed[k];
     }
   });
   function decisionOf(row) {
@@ -52,12 +60,45 @@
   var tierBoxes = Array.prototype.slice.call(document.querySelectorAll("#tier-filter input"));
   note.value = load(noteKey) || "";
   var sortKey = "rank", sortDir = 1;
-  var view = [], drawn = 0;
+  var view = rows, drawn = 0, filtered = false, nearEnd = false, filling = false;
+
+  // Every row and the evidence, from the blocks after this script, read once the page is
+  // parsed. Until then the controls queue what they were asked to do.
+  var ready = false, waiting = [];
+  function whenReady(fn) { if (ready) { fn(); } else { waiting.push(fn); } }
+  function blockText(id) {
+    var block = document.getElementById(id);
+    if (!block) { return Promise.reject(new Error("no " + id)); }
+    if (block.dataset.encoding !== "gzip+base64") { return Promise.resolve(block.textContent); }
+    var bin = atob(block.textContent.trim());
+    var bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i += 1) { bytes[i] = bin.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text();
+  }
+  function readData() {
+    Promise.all([blockText("report-rows"), blockText("report-evidence")]).then(function (texts) {
+      rows = JSON.parse(texts[0]);
+      evidence = JSON.parse(texts[1]);
+      complete = ready = true;
+      takeDecisions(rows);
+      if (!filtered) { view = rows; more.hidden = drawn >= view.length; }
+      updateCounts();
+      document.documentElement.dataset.ready = "1";
+      waiting.splice(0).forEach(function (fn) { fn(); });
+      keepFilling();
+    }).catch(function (err) {
+      document.documentElement.dataset.ready = "error";
+      $("decision-counts").textContent = "This browser could not read the report's data (" +
+        err + "); only the first rows are shown.";
+    });
+  }
+  function evidenceOf(row) { return (evidence && evidence[row.r - 1]) || []; }
 
   function haystack(row) {
     if (row.hay === undefined) {
       var parts = [row.src].concat(row.concepts);
-      (row.ev || []).forEach(function (line) {
+      evidenceOf(row).forEach(function (line) {
         line.p.forEach(function (piece) { parts.push(piece[0]); });
         line.i.forEach(function (item) { parts.push(item.t, item.c, item.id, item.term); });
       });
@@ -81,7 +122,13 @@
   var firstDir = { rank: 1, score: -1, tier: 1, flag: 1, resume: 1, lines: -1, concepts: 1,
                    decision: 1 };
 
+  var applyQueued = false;
   function apply() {
+    if (!ready) {
+      if (!applyQueued) { applyQueued = true; whenReady(function () { apply(); }); }
+      return;
+    }
+    filtered = true;
     var q = search.value.trim().toLowerCase();
     var tiers = {};
     tierBoxes.forEach(function (box) { tiers[box.value] = box.checked; });
@@ -107,13 +154,22 @@
     $("shown").textContent = String(view.length);
   }
 
-  function drawMore() {
-    var end = Math.min(drawn + PAGE, view.length);
+  function drawMore(count) {
+    var end = Math.min(drawn + (count || PAGE), view.length);
     var frag = document.createDocumentFragment();
     for (var i = drawn; i < end; i += 1) { drawRow(view[i], frag); }
     tbody.appendChild(frag);
     drawn = end;
-    more.hidden = drawn >= view.length;
+    more.hidden = drawn >= view.length && complete;
+    keepFilling();
+  }
+  // While the end of the table is in (or near) view, draw on: the observer reports only
+  // changes, and the end can stay in view after a draw or once every row is read.
+  function keepFilling() {
+    if (nearEnd && !more.hidden && drawn < view.length && !filling) {
+      filling = true;
+      requestAnimationFrame(function () { filling = false; if (nearEnd) { drawMore(); } });
+    }
   }
 
   function drawRow(row, into) {
@@ -132,10 +188,14 @@
     resume.appendChild(el("div", "why", row.why));
     tr.appendChild(resume);
     tr.appendChild(el("td", "num", row.lines));
-    tr.appendChild(el("td", "concepts", row.concepts.join(", ")));
+    var names = row.concepts.slice(0, 4).join(", ");
+    var rest = row.concepts.length - 4;
+    var concepts = el("td", "concepts", names + (rest > 0 ? " and " + rest + " more" : ""));
+    if (rest > 0) { concepts.title = row.concepts.join(", "); }
+    tr.appendChild(concepts);
     tr.appendChild(decisionCell(row, tr));
     into.appendChild(tr);
-    if (row.ev) { into.appendChild(cardRow(row)); }
+    if (row.el) { into.appendChild(cardRow(row)); }
   }
 
   function decisionCell(row, tr) {
@@ -182,19 +242,20 @@
     var details = el("details", "card");
     details.dataset.index = String(row.r - 1);
     var summary = el("summary");
-    var counted = 0;
-    row.ev.forEach(function (line) {
-      if (line.i.some(function (item) { return item.n; })) { counted += 1; }
-    });
     summary.appendChild(el("span", "card-head",
-      "Evidence: " + row.ev.length + " line(s), " + counted + " counted"));
+      "Evidence: " + row.el + " line(s), " + row.cl + " counted"));
     if (row.best) {
       summary.appendChild(document.createTextNode(" \u00b7 best: "));
       summary.appendChild(el("q", "best")).appendChild(bdi(row.best));
     }
     details.appendChild(summary);
     details.addEventListener("toggle", function () {
-      if (details.open && !details.dataset.drawn) { drawCard(details, row); }
+      if (!details.open || details.dataset.drawn) { return; }
+      if (ready) { drawCard(details, row); return; }
+      if (!details.querySelector(".card-body")) {
+        details.appendChild(el("div", "card-body", "Reading the evidence\u2026"));
+        whenReady(function () { drawCard(details, row); });
+      }
     });
     td.appendChild(details);
     tr.appendChild(td);
@@ -216,7 +277,7 @@
     if (row.fmt) {
       body.appendChild(el("p", "meta", "format " + row.fmt + (row.ocr ? ", read by OCR" : "")));
     }
-    row.ev.forEach(function (line) {
+    evidenceOf(row).forEach(function (line) {
       var box = el("div", "ev-line");
       var text = el("div", "ev-text");
       text.appendChild(el("span", "ln", line.w));
@@ -269,6 +330,7 @@
   }
 
   function updateCounts() {
+    if (!complete) { return; }
     var n = { advance: 0, hold: 0, reject: 0, "": 0 };
     rows.forEach(function (row) { n[decisionOf(row)] += 1; });
     $("decision-counts").textContent = "Decisions: " + n.advance + " advance \u00b7 " + n.hold +
@@ -277,6 +339,7 @@
   }
 
   function exportDecisions() {
+    if (!ready) { whenReady(exportDecisions); return; }
     var list = [];
     Object.keys(decisions).forEach(function (k) {
       var d = decisions[k];
@@ -318,6 +381,7 @@
   decisionFilter.addEventListener("change", apply);
   tierBoxes.forEach(function (box) { box.addEventListener("change", apply); });
   allRules.addEventListener("change", function () {
+    if (!ready) { return; }
     tbody.querySelectorAll("details.card").forEach(function (details) {
       delete details.dataset.drawn;
       var old = details.querySelector(".card-body");
@@ -327,18 +391,23 @@
   });
   note.addEventListener("input", function () { save(noteKey, note.value); });
   $("export").addEventListener("click", exportDecisions);
-  $("more-button").addEventListener("click", drawMore);
+  $("more-button").addEventListener("click", function () { drawMore(); });
+  // After the parse, in a task of its own: the first screen is not kept waiting.
+  document.addEventListener("DOMContentLoaded", function () { setTimeout(readData, 0); });
   if ("IntersectionObserver" in window) {
     new IntersectionObserver(function (entries) {
-      if (entries.some(function (e) { return e.isIntersecting; }) && drawn < view.length) {
-        drawMore();
-      }
+      nearEnd = entries.some(function (e) { return e.isIntersecting; });
+      if (nearEnd) { drawMore(); }
     }, { rootMargin: "600px" }).observe(more);
   }
   // A printout holds every row of the current view.
   window.addEventListener("beforeprint", function () {
     while (drawn < view.length) { drawMore(); }
   });
-  apply();
+  // The first screen, from the rows that came before this script: what a tall window shows
+  // (the observer of the table's end draws on after the first paint).
+  drawMore(FIRST_SCREEN);
+  performance.mark("crisis-screen:first-rows");
+  requestAnimationFrame(function () { performance.mark("crisis-screen:first-frame"); });
   updateCounts();
 })();
