@@ -119,8 +119,9 @@ def _driver(profile: Path) -> Any:
     )
     chromedriver = shutil.which("chromedriver")
     if chromium is None or chromedriver is None:
-        raise SystemExit("needs chromium and chromedriver on PATH (apt-get install chromium "
-                         "chromium-driver)")
+        raise SystemExit(
+            "needs chromium and chromedriver on PATH (apt-get install chromium chromium-driver)"
+        )
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for arg in (
@@ -209,11 +210,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     size_ok = figures["size_mb"] < TARGET_MB
     ratio = timing["first_screen"]["ratio"]
     ratio_ok = ratio is not None and ratio <= TARGET_RATIO
-    print(f"report of {figures['resumes']:,} resumes ({figures['with_evidence']:,} with evidence, "
-          f"{figures['flagged']:,} flagged); screened in {figures['screen_s']} s, rendered in "
-          f"{figures['render_s']} s")
-    print(f"size           {figures['size_mb']:.2f} MB   target < {TARGET_MB:g} MB   "
-          f"{_verdict(size_ok)}")
+    print(
+        f"report of {figures['resumes']:,} resumes ({figures['with_evidence']:,} with evidence, "
+        f"{figures['flagged']:,} flagged); screened in {figures['screen_s']} s, rendered in "
+        f"{figures['render_s']} s"
+    )
+    print(
+        f"size           {figures['size_mb']:.2f} MB   target < {TARGET_MB:g} MB   "
+        f"{_verdict(size_ok)}"
+    )
     print(f"rows drawn at load: {timing['rows_drawn']}")
     print(f"medians of {args.rounds} A B rounds (ms)   trivial    report    ratio")
     for key, label in (
