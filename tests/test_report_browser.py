@@ -159,6 +159,16 @@ def _wait(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
     return condition()
 
 
+def _scroll_to_the_end(driver: Any, total: int) -> bool:
+    """Scroll down as a reader would, again each time more rows come, until ``total`` are drawn."""
+
+    def scrolled() -> bool:
+        driver.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+        return len(_rows(driver)) == total
+
+    return _wait(scrolled, seconds=15.0)
+
+
 def _severe(driver: Any) -> list[Any]:
     # JavaScript errors and CSP violations are logged as severe.
     return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
@@ -190,8 +200,7 @@ def test_report_draws_the_ranking_and_runs_no_injected_script(
     shown = [float(r.find_element(By.CSS_SELECTOR, "td.score").text) for r in rows]
     assert shown == [round(r.score or 0.0, 1) for r in ok[: len(rows)]]
     assert driver.find_element(By.ID, "shown").text == str(len(ok))
-    driver.execute_script("window.scrollTo(0, document.body.scrollHeight)")
-    assert _wait(lambda: len(_rows(driver)) == len(ok))
+    assert _scroll_to_the_end(driver, len(ok))
     assert _sources(driver) == [r.source for r in ok]
     assert len(driver.find_elements(By.CSS_SELECTOR, "#errors tbody tr")) == 2
     # The summary counts each tier, and the chart marks the threshold.
@@ -474,6 +483,5 @@ def test_a_compressed_report_reads_its_data_and_works_the_same(
     assert sorted(m.text for m in marks) == sorted(ev.text for ev in alpha.evidence)
     driver.find_element(By.ID, "search").clear()
     driver.find_element(By.ID, "search").send_keys(" ")  # an input event; blank matches all
-    driver.execute_script("window.scrollTo(0, document.body.scrollHeight)")
-    assert _wait(lambda: len(_rows(driver)) == len(ok))
+    assert _scroll_to_the_end(driver, len(ok))
     assert _severe(driver) == []
