@@ -13,8 +13,11 @@ import pytest
 from crisis_screen import report
 from crisis_screen import runs as batch
 from crisis_screen.models import Evidence, Summary, Versions
+from crisis_screen.report import chart as report_chart
+from crisis_screen.report import common as report_common
 from crisis_screen.report import csv as report_csv
 from crisis_screen.report import html as report_html
+from crisis_screen.report import page as report_page
 from crisis_screen.runs.records import ScanRecord, Timings
 from crisis_screen.runs.screen import screen_source
 from crisis_screen.screener import Screener, ScreenerConfig
@@ -241,40 +244,100 @@ def test_table_ranks_and_prints_resume_text_literally(records: list[ScanRecord])
 
 # -- HTML -----------------------------------------------------------------------------------------
 
+_BLOCK = r'<script type="application/json" id="report-{}"[^>]*>(.*?)</script>'
+
+
+def _block(page: str, name: str) -> object:
+    """The JSON of one of the page's data blocks (uncompressed: the reports here are small)."""
+    found = re.search(_BLOCK.format(name), page, re.S)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def _page_rows(page: str) -> list[dict[str, object]]:
+    rows = _block(page, "rows")
+    assert isinstance(rows, list)
+    return rows
+
 
 def test_html_is_self_contained_and_escapes_resume_text(records: list[ScanRecord]) -> None:
     page = report.render_html(report.rank_records(records), meta={"run": "<b>x</b>"})
     assert page.startswith("<!DOCTYPE html>")
     assert "<script>alert" not in page and "<img src=x" not in page
-    assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in page
     assert "&lt;b&gt;x&lt;/b&gt;" in page
-    # Exactly one script (ours), no external resources, and a CSP that allows nothing else.
-    assert page.count("<script") == 1
+    # One script of ours; the others are data blocks the browser never runs.
+    assert page.count("<script>") == 1
+    assert page.count('<script type="application/json"') == 3
     assert not re.search(r"(src|href)=\"?(https?:)?//", page)
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
-    assert '<mark class="hit' in page
+    # Resume text reaches the data blocks intact, and nothing in them can end the block.
+    for name in ("head", "rows", "evidence"):
+        found = re.search(_BLOCK.format(name), page, re.S)
+        assert found is not None and "<" not in found.group(1)
+    hostile = next(r for r in _page_rows(page) if str(r["src"]).endswith("hostile.txt"))
+    evidence = _block(page, "evidence")
+    assert isinstance(evidence, list)
+    lines = evidence[int(str(hostile["r"])) - 1]
+    assert any(INJECTION in "".join(p[0] for p in line["p"]) for line in lines)
 
 
-def test_html_ranking_rows_are_in_score_order(records: list[ScanRecord]) -> None:
+def test_html_rows_are_in_rank_order_and_errors_listed(records: list[ScanRecord]) -> None:
     ranked = report.rank_records(records)
     page = report.render_html(ranked)
-    scores = [float(s) for s in re.findall(r'data-score="([\d.]+)"', page)]
-    assert len(scores) == sum(1 for r in ranked if r.ok)
-    assert scores == sorted(scores, reverse=True)
-    assert 'id="e1"' in page and "Not screened" in page
+    rows = _page_rows(page)
+    ok = [r for r in ranked if r.ok]
+    assert [r["src"] for r in rows] == [r.source for r in ok]
+    assert [r["r"] for r in rows] == list(range(1, len(ok) + 1))
+    assert [r["score"] for r in rows] == [r.score for r in ok]
+    head = _block(page, "head")
+    assert isinstance(head, dict)
+    assert head["rows"] == rows[: report_html.FIRST_ROWS] and head["total"] == len(ok)
+    errors = re.search(r'<table id="errors">(.*?)</table>', page, re.S)
+    assert errors is not None and errors.group(1).count("<tr>") == 1 + 2  # heading + 2 files
+    assert "EmptyDocumentError" in errors.group(1)
 
 
-def test_html_shows_adjustments_beside_and_on_hover(records: list[ScanRecord]) -> None:
-    medium = _by_name(records, "medium.md")
-    adjusted = [ev for ev in medium.evidence if ev.adjustments]
-    assert adjusted
-    page = report.render_html([medium])
-    for ev in adjusted:
-        for adj in ev.adjustments:
-            reason = report_html.escape(adj.reason)
-            # Once in a mark/li title attribute (hover) and once as list text (beside).
-            assert page.count(reason) >= 2
-            assert f"<li>{report_html.escape(adj.kind)} &times;" in page
+def test_html_evidence_rebuilds_each_line_and_keeps_every_rule(records: list[ScanRecord]) -> None:
+    ranked = [r for r in report.rank_records(records) if r.ok]
+    page = report.render_html(ranked)
+    evidence = _block(page, "evidence")
+    assert isinstance(evidence, list)
+    seen_quiet = seen_loud = 0
+    for record, lines in zip(ranked, evidence, strict=True):
+        if not record.evidence:
+            assert lines == 0
+            continue
+        by_line = {ev.line_no: ev.line for ev in record.evidence}
+        assert len(lines) == len(by_line)
+        items = [item for line in lines for item in line["i"]]
+        assert [i["t"] for i in items] == [
+            ev.text for ev in sorted(record.evidence, key=lambda e: e.line_no)
+        ]
+        for line, text in zip(lines, by_line.values(), strict=True):
+            assert "".join(p[0] for p in line["p"]) == text
+            for piece, item in ((p[0], p[1]) for p in line["p"] if p[1] >= 0):
+                assert piece == line["i"][item]["t"]
+        for item, ev in zip(items, sorted(record.evidence, key=lambda e: e.line_no), strict=True):
+            assert [a[:3] for a in item.get("a", [])] == [
+                [a.kind, a.factor, a.reason] for a in ev.adjustments
+            ]
+            for a, adj in zip(item.get("a", []), ev.adjustments, strict=True):
+                assert a[4] is report_common.changes_something(adj)
+                seen_quiet += not a[4]
+                seen_loud += a[4]
+    assert seen_quiet and seen_loud
+
+
+def test_html_rows_carry_tier_why_and_readable_concepts(records: list[ScanRecord]) -> None:
+    ranked = [r for r in report.rank_records(records) if r.ok]
+    rows = _page_rows(report.render_html(ranked))
+    for record, row in zip(ranked, rows, strict=True):
+        assert record.summary is not None
+        assert row["tier"] == record.summary.tier
+        assert row["why"] == report_common.why(record)
+        assert row["concepts"] == list(record.summary.concept_names)
+        assert all("_" not in str(c) for c in row["concepts"])  # names, not ids
+        assert ("el" in row) is bool(record.evidence)
 
 
 def test_html_csp_hashes_match_the_inline_code() -> None:
@@ -286,6 +349,116 @@ def test_html_csp_hashes_match_the_inline_code() -> None:
     assert report_html.csp_hash(script.group(1)) in page
     # The policy is written into the attribute unescaped.
     assert not any(c in report_html.content_security_policy() for c in '"<>&')
+
+
+def test_html_summary_counts_each_tier_and_marks_the_threshold(records: list[ScanRecord]) -> None:
+    ranked = report.rank_records(records)
+    page = report.render_html(ranked)
+    ok = [r for r in ranked if r.ok]
+    for tier in report_common.TIER_LABELS:
+        mine = [r for r in ok if r.summary is not None and r.summary.tier == tier]
+        row = re.search(rf'<tr data-tier="{tier}"><th scope=row>[^<]+</th>(.*?)</tr>', page)
+        assert row is not None
+        assert re.findall(r'<td class="num">(\d+)</td>', row.group(1)) == [
+            str(len(mine)),
+            str(sum(1 for r in mine if r.flagged)),
+        ]
+    assert page.count('class="threshold"') == 1
+    assert f"threshold {ok[0].threshold:g}" in page
+
+
+@pytest.mark.parametrize(
+    ("scores", "counts"),
+    [
+        ([], [0] * 20),
+        ([0, 0, 4.99, 5, 100, 99.9, 95], [3, 1] + [0] * 17 + [3]),
+        ([50.0, 54.9, 55.0], [0] * 10 + [2, 1] + [0] * 8),
+    ],
+)
+def test_score_histogram_bins(scores: list[float], counts: list[int]) -> None:
+    assert report_chart.score_histogram(scores) == counts
+
+
+def test_chart_is_numbers_and_fixed_words_only() -> None:
+    svg = report_chart.score_chart([0, 10, 35, 35, 80], 30)
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.count('<rect class="bar above"') == 2  # the 35-40 and 80-85 bins
+    assert svg.count('<rect class="bar"') == 2
+    assert "style=" not in svg  # the CSP allows no style attribute
+    assert "threshold 30" in svg
+
+
+def test_html_removes_bidi_controls_from_every_resume_value() -> None:
+    rlo, lri, pdi = "\u202e", "\u2066", "\u2069"
+    line = f"Completed {lri}40-hour CIT{pdi} training, see cv{rlo}fdp.exe"
+    ev = _ev(line, "CIT", line.index("CIT"))
+    record = _record(f"resume{rlo}txt.exe", 50.0).model_copy(
+        update={
+            "evidence": (ev,),
+            "summary": Summary(tier="moderate", best_line=line, counted_lines=1),
+        }
+    )
+    failed = _record(f"bad{rlo}name.pdf", None)
+    page = report.render_html([record, failed])
+    assert not any(c in page for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    row = _page_rows(page)[0]
+    assert row["src"] == "resumetxt.exe" and row["best"] == line.replace(rlo, "").replace(
+        lri, ""
+    ).replace(pdi, "")
+    assert "<bdi>badname.pdf</bdi>" in page
+
+
+def test_data_json_cannot_end_its_block() -> None:
+    value = {"x": "</script><!-- <script>&\u2028\u2029", "s": "\udcff"}
+    text = report_page.data_json(value)
+    assert not set(text) & set("<>&\u2028\u2029")
+    assert json.loads(text) == value
+
+
+@pytest.mark.parametrize(
+    ("tier", "practice", "reasons", "evidence", "expected"),
+    [
+        ("strong", 3, (), True, "Describes crisis work in 3 experience line(s)."),
+        ("moderate", 1, (), True, "Describes crisis work in one experience line."),
+        (
+            "moderate",
+            0,
+            ("training or credential: cit",),
+            True,
+            "Names training or a credential: Crisis Intervention Team.",
+        ),
+        ("moderate", 0, (), True, "Mentions crisis work without describing it."),
+        (
+            "claim_only",
+            0,
+            ("keyword stuffing: keyword block: a run of skill terms (line 4)",),
+            True,
+            "Only names the skill, in a stuffed keyword list.",
+        ),
+        (
+            "claim_only",
+            0,
+            (),
+            True,
+            "Only names the skill (lists, keywords, summary), never describes it.",
+        ),
+        ("none", 0, (), True, "No counted evidence: 1 match(es) set aside by context."),
+        ("none", 0, (), False, "No mention of the skill."),
+    ],
+)
+def test_why_is_one_sentence_per_tier(
+    tier: str, practice: int, reasons: tuple[str, ...], evidence: bool, expected: str
+) -> None:
+    ev = _ev("CIT officer", "CIT", 0).model_copy(
+        update={"concept_name": "Crisis Intervention Team"}
+    )
+    record = _record("x.txt", 40.0).model_copy(
+        update={
+            "summary": Summary(tier=tier, practice_lines=practice, reasons=reasons),  # type: ignore[arg-type]
+            "evidence": (ev,) if evidence else (),
+        }
+    )
+    assert report_common.why(record) == expected
 
 
 # -- explain --------------------------------------------------------------------------------------

@@ -110,3 +110,34 @@ class MissingExtraError(CrisisScreenError, ImportError):
             f"pip install 'crisis_screen[{extra}]'",
             name=module,
         )
+
+
+class ReviewInputError(CrisisScreenError):
+    """A file read for review or audit (results, decisions, demographics) cannot be used.
+
+    Every problem found is reported together, each naming the file and the entry or line.
+    Messages name columns and positions, never resume text or demographic values.
+
+    Attributes:
+        path: The file.
+        problems: The individual problems, e.g. ``"entry 3: decision must be ..."``.
+    """
+
+    #: Problems shown in the message; all of them stay in :attr:`problems`.
+    MAX_SHOWN = 20
+
+    def __init__(self, path: str, problems: str | Sequence[str]) -> None:
+        self.path = path
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        shown = self.problems[: self.MAX_SHOWN]
+        more = len(self.problems) - len(shown)
+        text = "; ".join(shown) + (f"; ... and {more} more" if more > 0 else "")
+        super().__init__(f"{path}: {text}")
+
+
+class DecisionsError(ReviewInputError):
+    """A reviewer decisions file (``decisions.json``) is not a valid list of decisions."""
+
+
+class DemographicsError(ReviewInputError):
+    """A demographics file for ``crisis-screen audit`` cannot be joined to the results."""

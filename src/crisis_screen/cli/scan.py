@@ -43,6 +43,8 @@ _SUFFIX_FORMATS = {
     ".parquet": "parquet",
     ".txt": "table",
 }
+#: Formats ``--redact`` applies to (made for people to read).
+_REDACTED_FORMATS = ("html", "csv", "table")
 EXIT_OK = 0
 EXIT_FAILURES = 1
 
@@ -158,6 +160,13 @@ def _check(options: ScanOptions) -> None:
         raise click.UsageError(
             "--resume cannot be combined with --top or --min-score (every file must be recorded)"
         )
+    if options.redact and options.fmt not in _REDACTED_FORMATS:
+        raise click.UsageError(
+            "--redact works with --format html, csv or table (JSON and Parquet keep the "
+            "whole records, for the audit)"
+        )
+    if options.decisions is not None and options.fmt != "html":
+        raise click.UsageError("--decisions is shown in the HTML report: use --format html")
     for extra, name in ((options.evidence_csv, "--evidence-csv"), (options.manifest, "--manifest")):
         if extra is not None and output is not None and extra.resolve() == output.resolve():
             raise click.UsageError(f"{name} must differ from --output")
@@ -254,6 +263,17 @@ def _finish(summary: RunSummary, quiet: bool) -> None:
     "--threshold",
     type=click.FloatRange(0, 100),
     help="Score (0-100) at or above which a resume is flagged.",
+)
+@click.option(
+    "--redact",
+    is_flag=True,
+    help="Blind review: mask file names, e-mail addresses, phone numbers, URLs and the "
+    "name/contact block in the HTML, CSV and table output and in --evidence-csv.",
+)
+@click.option(
+    "--decisions",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A decisions.json exported by a report: show these decisions in the HTML report.",
 )
 @click.option("--top", type=click.IntRange(min=1), help="Keep only the N best resumes.")
 @click.option(

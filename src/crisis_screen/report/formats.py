@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import IO
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO, TYPE_CHECKING
 
 from crisis_screen.runs.records import ScanRecord
+
+if TYPE_CHECKING:
+    from crisis_screen.report.decisions import Decision
 
 __all__ = ["FORMATS", "render"]
 
@@ -21,6 +24,7 @@ def render(
     out: IO[str],
     *,
     meta: Mapping[str, str] | None = None,
+    decisions: Iterable[Decision] = (),
 ) -> None:
     """Write ranked records to ``out`` in format ``fmt``.
 
@@ -29,6 +33,7 @@ def render(
         records: Ranked records (see :func:`crisis_screen.report.rank.rank_records`).
         out: Where to write (opened with ``newline=""`` for CSV).
         meta: Facts shown in the HTML report's header.
+        decisions: Reviewer decisions the HTML report shows (other formats ignore them).
 
     Raises:
         ValueError: An unknown format.
@@ -51,6 +56,6 @@ def render(
     elif fmt == "html":
         from crisis_screen.report.html import render_html
 
-        out.write(render_html(records, meta=meta))
+        out.write(render_html(records, meta=meta, decisions=decisions))
     else:
         raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")

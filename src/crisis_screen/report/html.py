@@ -1,29 +1,51 @@
 """The HTML report: one self-contained page (inline CSS and JS, no network access).
 
-Rendered with jinja2 from ``templates/report.html.j2`` with autoescaping on: resume text is
-untrusted, so every value is escaped, and a Content Security Policy lets nothing run but the
-page's own style and script (``templates/report.css`` and ``report.js``, allowed by hash).
+The page's frame (summary, chart, controls, table headings) is rendered with jinja2 from
+``templates/report.html.j2`` with autoescaping on; the records travel as JSON
+(:mod:`crisis_screen.report.page`) and ``templates/report.js`` draws them as text, the
+visible rows first and the rest as they are scrolled to, filtered or opened, so a report of
+thousands of resumes shows as fast as a small page. Resume text is untrusted: it is escaped
+or set as text everywhere, and a Content Security Policy lets nothing run but the page's own
+style and script (``templates/report.css`` and ``report.js``, allowed by hash).
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import hashlib
 import html
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from crisis_screen.models import Evidence
-from crisis_screen.report.common import adjustment_text, counted_text, line_start, match_span
+from crisis_screen.report.chart import score_chart
+from crisis_screen.report.common import TIER_LABELS, strip_bidi
+from crisis_screen.report.decisions import DECISIONS, Decision, match_decisions
+from crisis_screen.report.page import data_json, page_data
 from crisis_screen.runs.records import ScanRecord
 
 if TYPE_CHECKING:
     import jinja2
 
-__all__ = ["content_security_policy", "csp_hash", "escape", "render_html"]
+__all__ = ["FIRST_ROWS", "content_security_policy", "csp_hash", "escape", "render_html"]
+
+#: Rows the page draws at once, and then each time the end of the table comes into view:
+#: more than a tall screen holds, few enough to lay out fast (each has form controls).
+FIRST_ROWS = 50
+#: Data blocks longer than this (characters) are gzip-compressed: a browser reads a 3 MB
+#: block of text slower than it inflates 0.5 MB.
+COMPRESS_OVER = 200_000
+
+
+def _block(text: str, compress: bool | None) -> tuple[str, str]:
+    """A data block's content and its ``data-encoding`` (``json`` or ``gzip+base64``)."""
+    if compress is False or (compress is None and len(text) <= COMPRESS_OVER):
+        return text, "json"
+    # mtime=0: the same records give the same file, byte for byte.
+    packed = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+    return base64.b64encode(packed).decode("ascii"), "gzip+base64"
 
 
 def escape(value: object) -> str:
@@ -76,73 +98,16 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.globals.update(counted_text=counted_text, adjustment_text=adjustment_text)
     return env
 
 
-def _evidence_title(ev: Evidence) -> str:
-    parts = [
-        f"concept: {ev.concept}",
-        f"term: {ev.term}",
-        f"method: {ev.method}"
-        + (f" (similarity {ev.similarity:.0f})" if ev.method == "fuzzy" else ""),
-        f"confidence: {ev.confidence:.2f} (base {ev.base:.2f}), {counted_text(ev)}",
-    ]
-    parts += [adjustment_text(a) for a in ev.adjustments]
-    return "\n".join(parts)
-
-
-@dataclass(frozen=True)
-class _Piece:
-    """A run of a line's text, highlighted when ``evidence`` is set."""
-
-    text: str
-    evidence: Evidence | None = None
-    title: str = ""
-
-
-def _pieces(line: str, marks: Sequence[tuple[int, int, Evidence]]) -> list[_Piece]:
-    out: list[_Piece] = []
-    pos = 0
-    for start, end, ev in sorted(marks, key=lambda m: (m[0], -m[1])):
-        if start < pos:
-            continue  # overlapping matches: the first one is highlighted, all are listed
-        out.append(_Piece(line[pos:start]))
-        out.append(_Piece(line[start:end], ev, _evidence_title(ev)))
-        pos = end
-    out.append(_Piece(line[pos:]))
-    return out
-
-
-@dataclass(frozen=True)
-class _Line:
-    """One resume line with its matches, as the template shows it."""
-
-    where: str
-    pieces: list[_Piece]
-    items: list[tuple[Evidence, str]]
-
-
-def _lines(record: ScanRecord) -> list[_Line]:
-    by_line: dict[int, list[tuple[int, Evidence]]] = {}
-    for index, ev in enumerate(record.evidence):
-        by_line.setdefault(ev.line_no, []).append((index, ev))
-    out: list[_Line] = []
-    for line_no, items in by_line.items():
-        first = items[0][1]
-        marks: list[tuple[int, int, Evidence]] = []
-        for index, ev in items:
-            span = match_span(ev, line_start(record, index))
-            if span is not None:
-                marks.append((span[0], span[1], ev))
-        where = f"line {line_no}" + (f", page {first.page}" if first.page else "")
-        out.append(
-            _Line(
-                where=f"{where}, {first.section}",
-                pieces=_pieces(first.line, marks),
-                items=[(ev, _evidence_title(ev)) for _, ev in items],
-            )
-        )
+def _counts(records: Sequence[ScanRecord]) -> list[tuple[str, str, int, int]]:
+    """``(tier, label, resumes, flagged)`` for each tier, strongest first."""
+    ok = [r for r in records if r.ok and r.summary is not None]
+    out = []
+    for tier, label in TIER_LABELS.items():
+        mine = [r for r in ok if r.summary is not None and r.summary.tier == tier]
+        out.append((tier, label, len(mine), sum(1 for r in mine if r.flagged)))
     return out
 
 
@@ -151,13 +116,23 @@ def render_html(
     *,
     title: str = "crisis-screen report",
     meta: Mapping[str, str] | None = None,
+    decisions: Iterable[Decision] = (),
+    compress: bool | None = None,
 ) -> str:
     """Return a self-contained HTML report (inline CSS and JS, no network access).
+
+    The page holds a summary (counts by tier and flag, a score histogram with the threshold),
+    the ranking (sortable, searchable, filtered by tier, flag and decision), a collapsed
+    evidence card under each resume with evidence, and decision controls whose choices stay
+    in the browser and export as ``decisions.json``.
 
     Args:
         records: Ranked records (see :func:`crisis_screen.report.rank.rank_records`).
         title: The page title.
         meta: Extra facts shown under the title (versions, settings, time).
+        decisions: Decisions to show (``scan --decisions``); matched by SHA-256 and path.
+        compress: Gzip the row and evidence data (base64 in the page; the browser inflates
+            it with ``DecompressionStream``); None: only when it is large.
 
     Returns:
         The HTML document.
@@ -169,13 +144,31 @@ def render_html(
     flagged = sum(1 for r in ok if r.flagged)
     facts = [f"{len(ok)} resumes screened", f"{flagged} flagged", f"{len(failed)} not screened"]
     facts += [f"{k}: {v}" for k, v in (meta or {}).items()]
+    match = match_decisions(records, decisions)
+    data = page_data(records, match.by_record, match.unmatched)
+    head = {k: data[k] for k in ("id", "threshold", "tiers", "extra")}
+    head.update(total=len(data["rows"]), page=FIRST_ROWS, rows=data["rows"][:FIRST_ROWS])
     css, js = _assets()
     context: dict[str, Any] = {
         "title": title,
-        "facts": facts,
-        "ok": [(rank, f"r{rank}", r, _lines(r)) for rank, r in enumerate(ok, 1)],
-        "failed": [(i, f"e{i}", r) for i, r in enumerate(failed, 1)],
-        # Constants of this package, free of characters needing escapes (a test checks it).
+        "facts": [strip_bidi(f) for f in facts],
+        "counts": _counts(records),
+        "n_ok": len(ok),
+        "n_flagged": flagged,
+        "n_failed": len(failed),
+        "failed": [
+            (strip_bidi(r.source), strip_bidi(r.error_type or ""), strip_bidi(r.error or ""))
+            for r in failed
+        ],
+        "tiers": list(TIER_LABELS.items()),
+        "decisions": DECISIONS,
+        # Constants of this package or numbers only, free of characters needing escapes.
+        "chart": Markup(score_chart([r.score or 0.0 for r in ok], data["threshold"])),
+        "head": Markup(data_json(head)),
+        "blocks": [
+            (name, *map(Markup, _block(data_json(data[name]), compress)))
+            for name in ("rows", "evidence")
+        ],
         "csp": Markup(content_security_policy()),
         "css": Markup(css),
         "js": Markup(js),

@@ -22,13 +22,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from crisis_screen.runs.engine import Executor, run_lines
 from crisis_screen.runs.records import Manifest, RunStatus, ScanLine
 from crisis_screen.runs.sinks import EvidenceCsvSink, JsonlSink, RankedSink, Sink, atomic_output
 from crisis_screen.runs.sources import Source, walk_paths
 from crisis_screen.screener import ScreenerConfig
+
+if TYPE_CHECKING:
+    from crisis_screen.report.decisions import Decision
 
 __all__ = ["RunInterrupted", "RunSummary", "ScanOptions", "open_executor", "run", "scan"]
 
@@ -173,6 +176,9 @@ class ScanOptions:
         follow_symlinks: Follow symlinks that lead out of the folders.
         resume: Continue an interrupted JSONL output.
         fail_fast: Stop at the first file that fails.
+        redact: Mask identity (file names, contact details, the name/contact block) in the
+            HTML, CSV, table and evidence CSV outputs (:mod:`crisis_screen.report.redact`).
+        decisions: A ``decisions.json`` exported by a report, shown in the HTML report.
     """
 
     paths: tuple[str, ...]
@@ -190,6 +196,8 @@ class ScanOptions:
     follow_symlinks: bool = False
     resume: bool = False
     fail_fast: bool = False
+    redact: bool = False
+    decisions: Path | None = None
 
     def settings(self, jobs: int) -> dict[str, Any]:
         """The settings recorded in the manifest."""
@@ -199,6 +207,7 @@ class ScanOptions:
             format=self.fmt,
             output=str(self.output) if self.output else None,
             evidence_csv=str(self.evidence_csv) if self.evidence_csv else None,
+            decisions=str(self.decisions) if self.decisions else None,
             threshold=self.config.threshold,
             lexicon=list(self.config.lexicon),
             jobs=jobs,
@@ -301,8 +310,17 @@ def _html_meta(options: ScanOptions, versions: dict[str, str], started: str) -> 
 class _Ranked(RankedSink):
     """A ranked sink whose HTML header gets the versions once the first record is in."""
 
-    def __init__(self, options: ScanOptions, summary: RunSummary, started: str) -> None:
-        super().__init__(options.fmt, options.output, top=options.top, min_score=options.min_score)
+    def __init__(
+        self, options: ScanOptions, summary: RunSummary, started: str, decisions: Sequence[Decision]
+    ) -> None:
+        super().__init__(
+            options.fmt,
+            options.output,
+            top=options.top,
+            min_score=options.min_score,
+            redact=options.redact,
+            decisions=decisions,
+        )
         self._options, self._summary, self._started = options, summary, started
 
     def finish(self) -> None:
@@ -318,6 +336,7 @@ def _open_sinks(
     started: str,
     done: set[str],
     stdout: IO[str],
+    decisions: Sequence[Decision] = (),
 ) -> list[Sink]:
     sinks: list[Sink] = []
     if options.fmt == "jsonl" and options.top is None:
@@ -327,10 +346,10 @@ def _open_sinks(
             out = stack.enter_context(open(options.output, mode, encoding="utf-8"))  # noqa: SIM115
         sinks.append(JsonlSink(out))
     else:
-        sinks.append(_Ranked(options, summary, started))
+        sinks.append(_Ranked(options, summary, started, decisions))
     if options.evidence_csv is not None:
         handle = stack.enter_context(atomic_output(options.evidence_csv, newline=""))
-        evidence = EvidenceCsvSink(handle)
+        evidence = EvidenceCsvSink(handle, redact=options.redact)
         if options.resume and options.output is not None and done:
             _prior_evidence(options.output, done, evidence)
         sinks.append(evidence)
@@ -373,6 +392,7 @@ def scan(
 
     Raises:
         LexiconError: The lexicon is invalid (no output was touched).
+        DecisionsError: ``decisions`` is not a valid decisions file (no output was touched).
         CrisisScreenError: The model or cluster is unavailable (no output was touched).
     """
     note = warn or (lambda message: None)
@@ -386,13 +406,15 @@ def scan(
     for path, reason in walked.skipped:
         note(f"skipped {path}: {reason}")
     summary, todo = _plan(options, walked.files, note)
+    # A bad decisions file must fail before any file is screened or any output touched.
+    decisions = _read_decisions(options.decisions) if options.decisions is not None else ()
     jobs = default_jobs_for(options, len(todo))
     with contextlib.ExitStack() as stack:
         # The executor first: a bad lexicon or an unreachable cluster must leave outputs as
         # they were.
         executor, lexicon_version = stack.enter_context(open_executor(options, len(todo)))
         done = set(walked.files).difference(todo)
-        sinks = _open_sinks(stack, options, summary, started, done, stdout or sys.stdout)
+        sinks = _open_sinks(stack, options, summary, started, done, stdout or sys.stdout, decisions)
         if on_start is not None:
             on_start(len(todo))
         run(
@@ -413,6 +435,12 @@ def scan(
     if options.manifest is not None:
         _write_manifest(options, summary, jobs, started)
     return summary
+
+
+def _read_decisions(path: Path) -> Sequence[Decision]:
+    from crisis_screen.report.decisions import read_decisions
+
+    return read_decisions(path)
 
 
 def _plan(

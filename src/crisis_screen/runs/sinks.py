@@ -14,11 +14,14 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from crisis_screen.runs.records import SCHEMA_PATH, ScanLine, ScanRecord, record_json_schema
+
+if TYPE_CHECKING:
+    from crisis_screen.report.decisions import Decision
 
 __all__ = [
     "EvidenceCsvSink",
@@ -102,11 +105,12 @@ class JsonlSink(Sink):
 
 
 class EvidenceCsvSink(Sink):
-    """One CSV row per evidence item (``--evidence-csv``)."""
+    """One CSV row per evidence item (``--evidence-csv``); identity masked with ``redact``."""
 
-    def __init__(self, out: IO[str]) -> None:
+    def __init__(self, out: IO[str], *, redact: bool = False) -> None:
         from crisis_screen.report.csv import EVIDENCE_CSV_COLUMNS
 
+        self.redact = redact
         self.writer = csv.writer(out)
         self.writer.writerow(EVIDENCE_CSV_COLUMNS)
 
@@ -118,6 +122,10 @@ class EvidenceCsvSink(Sink):
         """Write the evidence rows of a record (also those kept from a resumed run)."""
         from crisis_screen.report.csv import evidence_rows
 
+        if self.redact:
+            from crisis_screen.report.redact import redact_record
+
+            record = redact_record(record)
         self.writer.writerows(evidence_rows(record))
 
 
@@ -130,6 +138,8 @@ class RankedSink(Sink):
         top: Keep only the N best.
         min_score: Keep only records scoring at least this (applied again when ranking).
         meta: Run details the HTML report shows in its header.
+        redact: Mask identity in the records before rendering (blind review).
+        decisions: Reviewer decisions the HTML report shows.
     """
 
     def __init__(
@@ -140,9 +150,12 @@ class RankedSink(Sink):
         top: int | None = None,
         min_score: float | None = None,
         meta: Mapping[str, str] | None = None,
+        redact: bool = False,
+        decisions: Sequence[Decision] = (),
     ) -> None:
         self.fmt, self.output, self.top, self.min_score = fmt, output, top, min_score
         self.meta = dict(meta or {})
+        self.redact, self.decisions = redact, decisions
         self.records: list[ScanRecord] = []
 
     def write(self, line: ScanLine) -> None:
@@ -154,6 +167,10 @@ class RankedSink(Sink):
         from crisis_screen.report.formats import render
 
         records = self._ranked()
+        if self.redact:
+            from crisis_screen.report.redact import redact_records
+
+            records = redact_records(records)
         if self.fmt == "parquet":
             # Binary, one row per resume: written by the dataframe module (needs pyarrow).
             from crisis_screen.frames import write_parquet
@@ -163,11 +180,11 @@ class RankedSink(Sink):
             write_parquet(records, self.output)
             return
         if self.output is None:
-            render(self.fmt, records, sys.stdout, meta=self.meta)
+            render(self.fmt, records, sys.stdout, meta=self.meta, decisions=self.decisions)
             sys.stdout.flush()
             return
         with atomic_output(self.output, newline="" if self.fmt == "csv" else None) as out:
-            render(self.fmt, records, out, meta=self.meta)
+            render(self.fmt, records, out, meta=self.meta, decisions=self.decisions)
 
     def _ranked(self) -> list[ScanRecord]:
         from crisis_screen.report.rank import rank_records
