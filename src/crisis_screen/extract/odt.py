@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -199,7 +200,7 @@ def read_odt(data: bytes, budget: Budget) -> str:
                 raise CorruptDocumentError(source, "ODT package has no content.xml")
             content = _parse(archive, "content.xml", budget)
             styles = _parse(archive, "styles.xml", budget) if "styles.xml" in names else None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error):
         raise CorruptDocumentError(source, "damaged or truncated ODT zip") from None
     headers: list[str] = []
     footers: list[str] = []

@@ -6,6 +6,7 @@ import codecs
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 
 from crisis_screen.errors import CorruptDocumentError
@@ -85,7 +86,7 @@ def check_zip(data: bytes, budget: Budget, label: str, xml_suffixes: tuple[str, 
                     # The parsers used would not expand entities, but a DTD has no place in
                     # an office part: refuse rather than trust the parser.
                     raise CorruptDocumentError(source, f"{label} XML part {problem}; refused")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, zlib.error):
         raise CorruptDocumentError(source, f"damaged or truncated {label} zip") from None
     except NotImplementedError:
         raise CorruptDocumentError(source, f"{label} uses an unsupported zip compression") from None
