@@ -53,11 +53,12 @@ class ExtractionLimits:
         max_chars: Most characters of extracted text (default 2,000,000); more raises
             ``LimitExceededError`` rather than truncating.
         time_limit: Seconds allowed per file (default 30). Checked inside every loop that
-            grows with the input (pages, text runs, paragraphs, tags, RTF groups), so a
-            reader stops within a fraction of a second of the limit; what is left between
-            checks is one bounded library call (PDFium parsing one page, whose content is
-            bounded by ``max_pdf_content_bytes``). The external programs (tesseract,
-            antiword) are killed when it runs out.
+            grows with the input (pages, text runs, paragraphs, tags, RTF tokens, JSON
+            entries, inflated PDF blocks), so a reader stops soon after the limit. What runs
+            between two checks is one library call whose input is bounded by another limit:
+            PDFium loading a page (``max_pdf_content_bytes``), python-docx parsing the
+            package (the zip limits). The external programs (tesseract, antiword) are
+            killed when it runs out.
         ocr_page_time: Seconds added to ``time_limit`` for each page sent to OCR (default
             20). OCR takes seconds per page where a text layer takes milliseconds; a clear
             300-dpi page takes 2-9 s on one busy core.
