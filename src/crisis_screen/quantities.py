@@ -22,9 +22,21 @@ __all__ = ["read_quantities"]
 _NO_QUANTITIES = Quantities()  # immutable: shared by every line without numbers
 
 
+#: Longest number read (digits): counts and hours beyond this are not real quantities, and
+#: int() refuses very long digit strings outright.
+_MAX_DIGITS = 9
+
+
 def _number(text: str) -> int | None:
+    """Read a whole number ("1,200", "３６"), or None for anything else.
+
+    ``str.isdecimal`` accepts exactly the digits ``int`` reads, in any script; ``isdigit``
+    also accepts superscripts ("³6"), which ``int`` refuses.
+    """
     digits = text.replace(",", "")
-    return int(digits) if digits.isdigit() else None
+    if not digits.isdecimal() or len(digits) > _MAX_DIGITS:
+        return None
+    return int(digits)
 
 
 #: Function words that join a count to its period in a rate ("15 calls a month", "3 per shift").

@@ -9,7 +9,7 @@ subclass whose ``reason`` never quotes the resume::
     doc = read_document("cv.pdf")
     doc.text, doc.format, doc.page_starts
 
-Heavy libraries (pypdfium2, python-docx, striprtf, charset-normalizer) are imported only
+Heavy libraries (pypdfium2, python-docx, charset-normalizer) are imported only
 when a file of their format is read, so importing this package is cheap.
 """
 

@@ -36,11 +36,15 @@ def check_package(data: bytes, budget: Budget) -> None:
     check_zip(data, budget, "DOCX", _XML_SUFFIXES)
 
 
-def _para_text(p: Any) -> str:
+def _para_text(p: Any, budget: Budget) -> str:
     """Text of one ``w:p`` without descending into text boxes (they are read separately)."""
     out: list[str] = []
     stack = list(reversed(list(p)))
+    seen = 0
     while stack:
+        seen += 1
+        if seen % 4096 == 0:
+            budget.check()
         el = stack.pop()
         tag = el.tag
         if tag == _T:
@@ -71,7 +75,8 @@ def _block_lines(container: Any, budget: Budget, depth: int = 0) -> Iterator[str
     for child in container:
         tag = child.tag
         if tag == _P:
-            text = _para_text(child)
+            budget.check()
+            text = _para_text(child, budget)
             if text.strip():
                 style = child.find(f"{_W}pPr/{_PSTYLE}")
                 is_list = child.find(f"{_W}pPr/{_NUMPR}") is not None or (

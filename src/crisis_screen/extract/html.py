@@ -34,6 +34,14 @@ _SELF_CLOSING_SIBLINGS = frozenset({"p", "li", "dt", "dd", "tr", "td", "th", "op
 # Stands in for the tab between table cells until whitespace is collapsed.
 _CELL_SEP = "\ue000"
 _WS_RE = re.compile(r"[ \t\r\n\f\v]+")
+# Text is fed to the parser in blocks of this size.
+_CHUNK = 65536
+# A construct still open at the end of the file (a tag or comment that never closes) up to
+# this size is given to the parser to finish; a longer one is dropped, as browsers show
+# nothing of it (the standard library parser would rescan it once per "<" inside).
+_MAX_OPEN_TAIL = 4096
+# Runs of white space in an unfinished start tag: an upper bound on its attributes.
+_ATTR_GAPS_RE = re.compile(r"[\t\n\f\r /]+")
 
 
 class _DepthExceeded(Exception):
@@ -50,7 +58,6 @@ class _TextParser(HTMLParser):
         self.lines: list[str] = []
         self.current: list[str] = []
         self.cells = 0
-        self.count = 0
 
     def _flush(self) -> None:
         text = "".join(self.current)
@@ -65,9 +72,9 @@ class _TextParser(HTMLParser):
             self.lines.append(line)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.count += 1
-        if self.count % 512 == 0:
-            self.budget.check()
+        self.budget.check()
+        if len(attrs) > self.budget.limits.max_html_attributes:
+            raise self.budget.fail(_too_many_attributes(self.budget))
         if tag in _VOID:
             if tag in ("br", "hr"):
                 self._flush()
@@ -117,6 +124,27 @@ class _TextParser(HTMLParser):
             self.current.append(data)
 
 
+def _too_many_attributes(budget: Budget) -> str:
+    return f"HTML tag with more than {budget.limits.max_html_attributes} attributes"
+
+
+def _check_open(parser: _TextParser, budget: Budget) -> int:
+    """Return the size of the construct the parser holds open; refuse a bloated start tag.
+
+    The parser keeps an unfinished tag, comment or declaration (``rawdata``) until its end
+    arrives and then builds a tuple per attribute, about 0.7 KB each: a tag of millions of
+    attributes is refused while it is still being read.
+    """
+    pending = parser.rawdata
+    if (
+        len(pending) > _CHUNK
+        and pending[1:2].isalpha()
+        and len(_ATTR_GAPS_RE.findall(pending)) > budget.limits.max_html_attributes
+    ):
+        raise budget.fail(_too_many_attributes(budget))
+    return len(pending)
+
+
 def read_html(text: str, budget: Budget) -> str:
     """Extract visible text from HTML.
 
@@ -129,14 +157,22 @@ def read_html(text: str, budget: Budget) -> str:
         per line; table cells are separated by tabs.
 
     Raises:
-        LimitExceededError: Nesting deeper than ``max_html_depth`` or the time limit.
+        LimitExceededError: Nesting deeper than ``max_html_depth``, a tag with more than
+            ``max_html_attributes`` attributes, or the time limit.
     """
     parser = _TextParser(budget)
     try:
-        # Feed in chunks so the time limit is checked even in tag-free stretches.
-        for start in range(0, len(text), 65536):
-            parser.feed(text[start : start + 65536])
+        # Fed in blocks so the time limit is checked even in tag-free stretches. The
+        # parser rescans an unfinished construct from its start on every feed, so the
+        # next block is at least twice the open construct: the rescans stay linear.
+        pos, size = 0, _CHUNK
+        while pos < len(text):
+            parser.feed(text[pos : pos + size])
+            pos += size
             budget.check()
+            size = max(_CHUNK, 2 * _check_open(parser, budget))
+        if parser.rawdata[:1] == "<" and len(parser.rawdata) > _MAX_OPEN_TAIL:
+            parser.reset()  # an unclosed tag or comment at the end shows nothing
         parser.close()
     except _DepthExceeded:
         raise budget.fail(

@@ -89,14 +89,23 @@ def _dates(item: dict[str, Any]) -> str:
 
 
 class _Builder:
-    def __init__(self, max_line_chars: int) -> None:
-        self.max_line_chars = max_line_chars
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self.max_line_chars = budget.limits.max_line_chars
         self.lines: list[str] = []
         self.length = 0
         self.spans: list[SectionSpan] = []
 
     def add(self, *lines: str) -> None:
-        for line in lines:
+        for index, line in enumerate(lines):
+            if index % 256 == 0:
+                # Checked as the text grows: a file of a million entries stops on time or
+                # length while it is being read.
+                self.budget.check()
+                if self.length > self.budget.limits.max_chars:
+                    raise self.budget.fail(
+                        f"extracted text exceeds {self.budget.limits.max_chars} characters"
+                    )
             # Split long lines here, not afterwards, so the section offsets stay exact.
             text = split_long_lines(
                 line.replace("\r\n", "\n").replace("\r", "\n"), self.max_line_chars
@@ -118,9 +127,11 @@ class _Builder:
         self.spans.append(SectionSpan(start=start, end=self.length - 1, section=section))
 
 
-def _work_lines(items: list[dict[str, Any]]) -> list[str]:
+def _work_lines(items: list[dict[str, Any]], budget: Budget) -> list[str]:
     lines: list[str] = []
-    for item in items:
+    for index, item in enumerate(items):
+        if index % 256 == 0:
+            budget.check()
         role = _s(item.get("position"))
         org = _s(item.get("name")) or _s(item.get("company")) or _s(item.get("organization"))
         head = _join((_join((role, org), ", "), _dates(item)), " | ")
@@ -149,7 +160,7 @@ def read_json_resume(value: dict[str, Any], budget: Budget) -> tuple[str, tuple[
         basics = {}
     if not isinstance(basics, dict):
         raise CorruptDocumentError(budget.source, "JSON Resume 'basics' is not an object")
-    b = _Builder(budget.limits.max_line_chars)
+    b = _Builder(budget)
     location = basics.get("location")
     place = (
         _join((_s(location.get("city")), _s(location.get("region"))), ", ")
@@ -168,11 +179,13 @@ def read_json_resume(value: dict[str, Any], budget: Budget) -> tuple[str, tuple[
         *profiles,
     )
     b.block("Summary", "summary", [_s(basics.get("summary"))])
-    b.block("Experience", "experience", _work_lines(_items(value.get("work"))))
-    b.block("Volunteer", "experience", _work_lines(_items(value.get("volunteer"))))
+    b.block("Experience", "experience", _work_lines(_items(value.get("work")), budget))
+    b.block("Volunteer", "experience", _work_lines(_items(value.get("volunteer")), budget))
     budget.check()
     education: list[str] = []
-    for item in _items(value.get("education")):
+    for index, item in enumerate(_items(value.get("education"))):
+        if index % 256 == 0:
+            budget.check()
         degree = _join((_s(item.get("studyType")), _s(item.get("area"))), ", ")
         education.append(_join((_s(item.get("institution")), degree, _dates(item)), " | "))
         if _s(item.get("score")):
@@ -185,7 +198,9 @@ def read_json_resume(value: dict[str, Any], budget: Budget) -> tuple[str, tuple[
     ]
     b.block("Certifications", "certifications", certificates)
     skills: list[str] = []
-    for item in _items(value.get("skills")):
+    for index, item in enumerate(_items(value.get("skills"))):
+        if index % 256 == 0:
+            budget.check()
         name, keywords = _s(item.get("name")), _join(_strings(item.get("keywords")), ", ")
         skills.append(f"{name}: {keywords}" if name and keywords else name or keywords)
     b.block("Skills", "skills", skills)
@@ -199,7 +214,9 @@ def read_json_resume(value: dict[str, Any], budget: Budget) -> tuple[str, tuple[
     ]
     for heading, key, fields in other:
         lines: list[str] = []
-        for item in _items(value.get(key)):
+        for index, item in enumerate(_items(value.get(key))):
+            if index % 256 == 0:
+                budget.check()
             lines.append(_join((_s(item.get(f)) for f in fields), " | "))
             lines.extend(f"- {h}" for h in _strings(item.get("highlights")))
             lines.extend(f"- {k}" for k in _strings(item.get("keywords")))

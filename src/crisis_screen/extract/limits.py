@@ -34,14 +34,31 @@ class ExtractionLimits:
             small XML parts legitimately compress very well.
         zip_ratio_floor_bytes: Size below which the ratio check is skipped (default 1 MB).
         max_html_depth: Deepest HTML element nesting accepted (default 256).
+        max_html_attributes: Most attributes in one HTML tag (default 1,000). The
+            standard library parser holds every attribute of a tag in memory at once
+            (about 0.7 KB each); a real tag has a handful.
+        max_rtf_depth: Deepest RTF group nesting accepted (default 256; word processors
+            write fewer than 20 levels).
+        max_pdf_inflated_bytes: Most bytes all compressed streams of a PDF may inflate to
+            together (default 256 MB). Each stream is inflated once, in blocks and thrown
+            away, before PDFium sees the file, so a decompression bomb is refused cheaply.
+        max_pdf_content_bytes: Most bytes of page content PDFium may have to parse for the
+            text of the whole PDF (default 32 MB): every page's content streams (a stream
+            listed twice counts twice) and every drawing of a form XObject, with the forms
+            drawn inside it. A dense text page is about 50 KB; parsing costs up to 20 times
+            the content's size in memory.
         max_line_chars: Longest line kept as one line (default 10,000 characters). Longer
             lines are split: a newline is inserted at the last whitespace before the limit
             (or exactly at the limit when there is none). Nothing is dropped.
         max_chars: Most characters of extracted text (default 2,000,000); more raises
             ``LimitExceededError`` rather than truncating.
-        time_limit: Seconds allowed per file (default 30). Checked between pages, parts and
-            blocks, so one slow library call can overrun it before the check fires; the
-            external programs (tesseract, antiword) are killed when it runs out.
+        time_limit: Seconds allowed per file (default 30). Checked inside every loop that
+            grows with the input (pages, text runs, paragraphs, tags, RTF tokens, JSON
+            entries, inflated PDF blocks), so a reader stops soon after the limit. What runs
+            between two checks is one library call whose input is bounded by another limit:
+            PDFium loading a page (``max_pdf_content_bytes``), python-docx parsing the
+            package (the zip limits). The external programs (tesseract, antiword) are
+            killed when it runs out.
         ocr_page_time: Seconds added to ``time_limit`` for each page sent to OCR (default
             20). OCR takes seconds per page where a text layer takes milliseconds; a clear
             300-dpi page takes 2-9 s on one busy core.
@@ -55,6 +72,10 @@ class ExtractionLimits:
     max_zip_ratio: float = 200.0
     zip_ratio_floor_bytes: int = 1024 * 1024
     max_html_depth: int = 256
+    max_html_attributes: int = 1_000
+    max_rtf_depth: int = 256
+    max_pdf_inflated_bytes: int = 256 * 1024 * 1024
+    max_pdf_content_bytes: int = 32 * 1024 * 1024
     max_line_chars: int = 10_000
     max_chars: int = 2_000_000
     time_limit: float = 30.0
@@ -68,6 +89,10 @@ class ExtractionLimits:
             "max_zip_members",
             "max_zip_uncompressed_bytes",
             "max_html_depth",
+            "max_html_attributes",
+            "max_rtf_depth",
+            "max_pdf_inflated_bytes",
+            "max_pdf_content_bytes",
             "max_line_chars",
             "max_chars",
         ):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,20 +59,29 @@ def _collapse(text: str | None) -> str:
     return _WS_RE.sub(" ", text) if text else ""
 
 
-def _inline_text(p: Any) -> str:
+def _space_count(value: str) -> int:
+    """The ``text:c`` of a ``text:s`` (repeated spaces): ASCII digits only, at most 100."""
+    # str.isdigit also accepts superscripts ("³") that int() refuses.
+    return min(int(value), 100) if value.isascii() and value.isdigit() and len(value) < 6 else 1
+
+
+def _inline_text(p: Any, budget: Budget) -> str:
     """Text of a paragraph or heading; frames inside it are read as separate blocks."""
     out: list[str] = [_collapse(p.text)]
     # An explicit stack of elements and tail strings: spans nest, hostile files nest deeply.
     stack: list[tuple[Any, int]] = [(c, 1) for c in reversed(list(p))]
+    seen = 0
     while stack:
+        seen += 1
+        if seen % 4096 == 0:
+            budget.check()
         el, depth = stack.pop()
         if isinstance(el, str):
             out.append(_collapse(el))
             continue
         tag = el.tag
         if tag == _S:
-            count = str(el.get(_C, "1"))
-            out.append(" " * min(int(count) if count.isdigit() else 1, 100))
+            out.append(" " * _space_count(str(el.get(_C, "1"))))
         elif tag == _TAB:
             out.append("\t")
         elif tag == _LINE_BREAK:
@@ -112,7 +122,8 @@ def _block_lines(
     for child in container:
         tag = child.tag
         if tag in (_P, _H):
-            text = _inline_text(child)
+            budget.check()
+            text = _inline_text(child, budget)
             if text.strip():
                 # ODF keeps list bullets in list styles, so list items are marked the way
                 # the DOCX reader marks Word list paragraphs.
@@ -189,17 +200,22 @@ def read_odt(data: bytes, budget: Budget) -> str:
                 raise CorruptDocumentError(source, "ODT package has no content.xml")
             content = _parse(archive, "content.xml", budget)
             styles = _parse(archive, "styles.xml", budget) if "styles.xml" in names else None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error):
         raise CorruptDocumentError(source, "damaged or truncated ODT zip") from None
     headers: list[str] = []
     footers: list[str] = []
     if styles is not None:
+        seen: tuple[set[str], set[str]] = (set(), set())
         for page in styles.iter(f"{_STYLE}master-page"):
-            for tag, sink in [(t, headers) for t in _HEADERS] + [(t, footers) for t in _FOOTERS]:
+            budget.check()
+            for tag, sink, known in [(t, headers, seen[0]) for t in _HEADERS] + [
+                (t, footers, seen[1]) for t in _FOOTERS
+            ]:
                 for part in page.iter(tag):
                     for line in _block_lines(part, budget):
                         # Master pages often repeat one header: keep each line once.
-                        if line not in sink:
+                        if line not in known:
+                            known.add(line)
                             sink.append(line)
     body = content.find(f"{_OFFICE}body/{_OFFICE}text")
     if body is None:

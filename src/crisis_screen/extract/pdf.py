@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from typing import Any
 
@@ -13,6 +14,7 @@ from crisis_screen.errors import (
 )
 from crisis_screen.extract.layout import group_lines, join_wrapped, split_columns
 from crisis_screen.extract.limits import Budget
+from crisis_screen.extract.pdfscan import check_pdf_streams
 from crisis_screen.extract.text import tidy_lines
 
 __all__ = ["read_pdf"]
@@ -21,9 +23,13 @@ __all__ = ["read_pdf"]
 _PDFIUM_LOCK = threading.Lock()
 
 
-def _page_lines(textpage: Any, width: float) -> list[str]:
+def _page_lines(textpage: Any, width: float, budget: Budget) -> list[str]:
     rects: list[tuple[float, float, float, float, str]] = []
     for index in range(textpage.count_rects()):
+        # PDFium's bounded text is linear in the page's characters, so a page of a hundred
+        # thousand text runs is quadratic: the time limit is checked often.
+        if index % 64 == 0:
+            budget.check()
         left, bottom, right, top = textpage.get_rect(index)
         piece = textpage.get_text_bounded(left, bottom, right, top)
         piece = piece.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").strip()
@@ -54,7 +60,9 @@ def read_pdf(data: bytes, budget: Budget) -> tuple[list[str], tuple[int, ...]]:
         EncryptedDocumentError: The PDF needs a password.
         CorruptDocumentError: PDFium cannot open it, it has no pages, or it is truncated.
         NeedsOCRError: Pages exist but none has a text layer, and Tesseract is missing.
-        LimitExceededError: Too many pages, too many pixels, or the time limit ran out.
+        LimitExceededError: Too many pages, too many pixels, streams or page content that
+            inflate past ``max_pdf_inflated_bytes`` / ``max_pdf_content_bytes``, more text
+            than ``max_chars``, or the time limit ran out.
     """
     import pypdfium2 as pdfium
 
@@ -82,8 +90,11 @@ def read_pdf(data: bytes, budget: Budget) -> tuple[list[str], tuple[int, ...]]:
                 raise budget.fail(
                     f"PDF has {count} pages, more than the limit of {budget.limits.max_pdf_pages}"
                 )
+            # Measured before any page is loaded: loading inflates its content unbounded.
+            check_pdf_streams(_plain_copy(pdf, data), budget)
             pages: list[str] = []
             has_graphics = False
+            chars = 0
             for index in range(count):
                 budget.check()
                 page = pdf[index]
@@ -91,9 +102,14 @@ def read_pdf(data: bytes, budget: Budget) -> tuple[list[str], tuple[int, ...]]:
                     width = float(page.get_width())
                     textpage = page.get_textpage()
                     try:
-                        pages.append(tidy_lines(_page_lines(textpage, width)))
+                        pages.append(tidy_lines(_page_lines(textpage, width, budget)))
                     finally:
                         textpage.close()
+                    chars += len(pages[-1]) + 1
+                    if chars > budget.limits.max_chars:
+                        raise budget.fail(
+                            f"extracted text exceeds {budget.limits.max_chars} characters"
+                        )
                     if not pages[-1] and (can_ocr or not has_graphics):
                         drawn = next(iter(page.get_objects(max_depth=2)), None) is not None
                         has_graphics = has_graphics or drawn
@@ -117,6 +133,20 @@ def read_pdf(data: bytes, budget: Budget) -> tuple[list[str], tuple[int, ...]]:
             raise EmptyDocumentError(source, "OCR found no legible text in the scanned PDF")
         raise EmptyDocumentError(source, "PDF contains no text")
     return pages, tuple(index + 1 for index in sorted(scans))
+
+
+def _plain_copy(pdf: Any, data: bytes) -> bytes:
+    """The file's bytes, or for an encrypted file a decrypted copy (streams still compressed).
+
+    PDFium writes the copy without inflating any stream, so the copy can be measured.
+    """
+    if b"/Encrypt" not in data:
+        return data
+    import pypdfium2.raw as pdfium_c
+
+    buffer = io.BytesIO()
+    pdf.save(buffer, flags=pdfium_c.FPDF_REMOVE_SECURITY)
+    return buffer.getvalue()
 
 
 def _render(page: Any, budget: Budget, dpi: int) -> tuple[bytes, int, int]:

@@ -26,6 +26,8 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 # Readers other than plain text drop such characters, and zero-width/soft-hyphen noise.
 _NOISE_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\u00ad\u200b\ufeff]")
 _MAX_CONTROL_RATIO = 0.01
+# Lone UTF-16 halves (JSON "\ud800" escapes, some PDF text layers): no encoder accepts them.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def _guess_utf16_without_bom(data: bytes) -> str | None:
@@ -184,12 +186,14 @@ def finish_text(text: str, budget: Budget) -> str:
         budget: The file's budget (source name and limits).
 
     Returns:
-        The text with over-long lines split.
+        The text with over-long lines split, and each lone surrogate replaced by U+FFFD
+        (one character for one, so offsets computed by the readers stay exact).
 
     Raises:
         EmptyDocumentError: The text is empty or whitespace only.
         LimitExceededError: The text is longer than ``max_chars``.
     """
+    text = _SURROGATE_RE.sub("\ufffd", text)
     if not text.strip():
         raise EmptyDocumentError(budget.source, "no text found in the document")
     if len(text) > budget.limits.max_chars:

@@ -14,6 +14,7 @@ one skill file, or a folder of flat ``<name>.toml`` skill files (the 0.1 layout)
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from importlib import resources
@@ -38,6 +39,16 @@ COMMON_DIR = "common"
 COMMON_FILE = "context.toml"
 #: Companion data files beside a skill file; never read as lexicons.
 COMPANION_FILES = frozenset({"questions.toml", "titles.toml"})
+#: Largest TOML data file read (the shipped skill file is under 60 KB).
+MAX_TOML_BYTES = 4 * 1024 * 1024
+#: Deepest nesting of arrays and inline tables accepted in a TOML data file (a token
+#: pattern needs 5). The TOML parser recurses once per level.
+MAX_TOML_DEPTH = 32
+# What changes the nesting depth of TOML text: strings (which may hold brackets), comments,
+# brackets and braces.
+_TOML_SCAN_RE = re.compile(r"\"\"\"|'''|[\"'#\[\]{}]")
+_BASIC_END_RE = re.compile(r'(?:[^"\\\n]|\\.)*"')
+_MULTILINE_BASIC_END_RE = re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.DOTALL)
 
 
 def default_lexicon_dir() -> Path:
@@ -101,26 +112,95 @@ def lexicon_files(path: str | Path) -> list[Path]:
     return resolve_path(path)[0]
 
 
+def _toml_depth_problem(text: str) -> str | None:
+    """Say where a TOML text nests arrays or tables deeper than :data:`MAX_TOML_DEPTH`.
+
+    One pass over the structural characters; strings and comments are skipped, so brackets
+    inside them do not count. Unterminated strings are left to the parser to report.
+    """
+    depth = 0
+    pos = 0
+    while True:
+        m = _TOML_SCAN_RE.search(text, pos)
+        if m is None:
+            return None
+        token, pos = m.group(), m.end()
+        if token == "#":
+            newline = text.find("\n", pos)
+            pos = len(text) if newline < 0 else newline
+        elif token in ('"', '"""'):
+            end = (_BASIC_END_RE if token == '"' else _MULTILINE_BASIC_END_RE).match(text, pos)
+            pos = end.end() if end else len(text)
+        elif token in ("'", "'''"):
+            closing = text.find(token, pos)
+            pos = len(text) if closing < 0 else closing + len(token)
+        elif token in "[{":
+            depth += 1
+            if depth > MAX_TOML_DEPTH:
+                line = text.count("\n", 0, m.start()) + 1
+                return f"line {line}: nested deeper than {MAX_TOML_DEPTH} levels"
+        else:
+            depth = max(depth - 1, 0)
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML data file (lexicon, question bank, titles).
+
+    Files are untrusted input: one larger than :data:`MAX_TOML_BYTES` or nested deeper than
+    :data:`MAX_TOML_DEPTH` is refused before it is parsed.
 
     Raises:
         LexiconError: Naming the file and why it cannot be read or parsed.
     """
     p = Path(path)
     try:
-        data: dict[str, Any] = tomllib.loads(p.read_text(encoding="utf-8"))
-        return data
+        with p.open("rb") as handle:
+            raw = handle.read(MAX_TOML_BYTES + 1)
     except FileNotFoundError:
         raise LexiconError([f"{p}: file not found"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LexiconError([f"{p}: cannot read: {exc}"]) from None
+    except IsADirectoryError:
+        raise LexiconError([f"{p}: is a directory, not a file"]) from None
+    except OSError as exc:
+        raise LexiconError([f"{p}: cannot read: {exc.strerror or type(exc).__name__}"]) from None
+    if len(raw) > MAX_TOML_BYTES:
+        raise LexiconError([f"{p}: file is larger than {MAX_TOML_BYTES} bytes"])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LexiconError([f"{p}: cannot read: not UTF-8 (byte {exc.start})"]) from None
+    problem = _toml_depth_problem(text)
+    if problem is not None:
+        raise LexiconError([f"{p}: {problem}"])
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LexiconError([f"{p}: invalid TOML: {exc}"]) from None
+    except (RecursionError, MemoryError):
+        raise LexiconError([f"{p}: too deeply nested or too large to parse"]) from None
+    return data
 
 
 def read_lexicon_file(path: Path, problems: list[str]) -> LexiconFile | None:
-    """Parse and schema-validate one file, appending problems instead of raising."""
+    """Parse and schema-validate one file, appending problems instead of raising.
+
+    Returns:
+        The parsed file, or None when it has any problem.
+    """
+    before = len(problems)
+    parsed = read_partial_lexicon_file(path, problems)
+    return parsed if len(problems) == before else None
+
+
+def read_partial_lexicon_file(path: Path, problems: list[str]) -> LexiconFile | None:
+    """Like :func:`read_lexicon_file`, but return what validates of a file with problems.
+
+    Every schema problem is reported; then each offending entry is left out (an unknown
+    key, a bad value, a table missing a required key) so that the rest can still be
+    cross-checked, and every problem of a set is reported in one pass.
+
+    Returns:
+        The file without its offending entries, or None when it cannot be parsed at all.
+    """
     try:
         data = read_toml(path)
     except LexiconError as exc:
@@ -129,10 +209,44 @@ def read_lexicon_file(path: Path, problems: list[str]) -> LexiconFile | None:
     try:
         return LexiconFile.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors():
-            where = ".".join(str(x) for x in err["loc"])
-            problems.append(f"{path}: {where}: {err['msg']}")
-        return None
+        errors = exc.errors()
+    for err in errors:
+        where = ".".join(str(x) for x in err["loc"])
+        problems.append(f"{path}: {where}: {err['msg']}")
+    for _ in range(8):
+        if not all(_leave_out(data, err) for err in _deepest_first(errors)):
+            return None
+        try:
+            return LexiconFile.model_validate(data)
+        except ValidationError as exc:
+            errors = exc.errors()  # follow-on problems of what was left out: not reported
+    return None
+
+
+def _deepest_first(errors: Sequence[Any]) -> list[Any]:
+    """Errors in reverse path order, so removing a list item never shifts a later one."""
+
+    def key(err: Any) -> list[tuple[int, int, str]]:
+        return [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in err["loc"]]
+
+    return sorted(errors, key=key, reverse=True)
+
+
+def _leave_out(data: Any, err: Any) -> bool:
+    """Delete the entry an error points at (its table when a required key is missing)."""
+    loc = tuple(err["loc"])
+    if err["type"] == "missing":
+        loc = loc[:-1]
+    if not loc:
+        return False  # the file as a whole: nothing to leave out
+    parent = data
+    try:
+        for part in loc[:-1]:
+            parent = parent[part]
+        del parent[loc[-1]]
+    except (KeyError, IndexError, TypeError):
+        pass  # already left out with an enclosing entry
+    return True
 
 
 def load_common(path: str | Path | None = None) -> LexiconFile:
@@ -193,18 +307,28 @@ def load_lexicon(
         if found_common is None:
             found_common = folder_common
     common_path = Path(common) if common is not None else found_common or default_common_file()
-    parsed_common = read_lexicon_file(common_path, problems)
-    base = [(f, x) for f in skill_files if (x := read_lexicon_file(f, problems)) is not None]
+    parsed_common = read_partial_lexicon_file(common_path, problems)
+    base = [
+        (f, x) for f in skill_files if (x := read_partial_lexicon_file(f, problems)) is not None
+    ]
     extra: list[tuple[Path, LexiconFile]] = []
     for o in overlays:
         for f in lexicon_files(o):
-            parsed = read_lexicon_file(f, problems)
+            parsed = read_partial_lexicon_file(f, problems)
             if parsed is not None:
                 extra.append((f, parsed))
-    if problems or parsed_common is None:
-        # Do not cross-check a partial set: it would report follow-on noise.
+    if parsed_common is None:
+        # Without the common rules every cue's category would be reported unknown.
         raise LexiconError(problems)
-    return compile_lexicon(base, extra, common=(common_path, parsed_common))
+    # Cross-checked even when a file has schema problems (its bad entries left out), so
+    # that every problem of the set is reported at once.
+    try:
+        lexicon = compile_lexicon(base, extra, common=(common_path, parsed_common))
+    except LexiconError as exc:
+        problems.extend(p for p in exc.problems if p not in problems)
+    if problems:
+        raise LexiconError(problems)
+    return lexicon
 
 
 def compile_lexicon(
@@ -231,7 +355,14 @@ def compile_lexicon(
     """
     problems: list[str] = []
     lexicon, origins = merge(list(files), list(overlays), common, problems)
-    cross_check(lexicon, origins, problems)
+    # Term groups keep their identity through the merge: each is reported under its file.
+    group_files = {
+        id(group): path
+        for path, parsed in [*files, *overlays]
+        for concept in parsed.concepts
+        for group in concept.terms
+    }
+    cross_check(lexicon, origins, problems, group_files)
     if problems:
         raise LexiconError(problems)
     return lexicon
