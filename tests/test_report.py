@@ -186,7 +186,9 @@ def test_csv_has_one_row_per_resume_in_rank_order(records: list[ScanRecord]) -> 
         ("+1", "'+1"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("-2+3", "'-2+3"),
-        ("- Completed CIT training", "- Completed CIT training"),
+        # Excel reads "- text" as a formula too (#NAME?, or a DDE payload after the dash).
+        ("- Completed CIT training", "'- Completed CIT training"),
+        ("-", "-"),
         ("plain", "plain"),
         (None, ""),
         (True, "true"),
