@@ -58,6 +58,9 @@ __all__ = [
 #: Space set aside for the manifest when a run starts (a manifest is 1-2 KB).
 MANIFEST_RESERVE_BYTES = 16384
 
+#: Descriptors of outputs are not inherited by programs a worker starts (antiword, tesseract).
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
 # Errors that mean "this output cannot be created here" (a usage error), not "writing failed".
 _NOT_WRITABLE = {errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM, errno.EROFS, errno.EISDIR}
 
@@ -142,8 +145,6 @@ def _remove_stale_temps(path: str | os.PathLike[str]) -> None:
 
 def _flock(fd: int) -> bool:
     """Take an exclusive lock on ``fd`` without waiting; False when another process holds it."""
-    if sys.platform == "win32":  # pragma: no cover - no flock there: outputs are not locked
-        return True
     import fcntl
 
     try:
@@ -159,17 +160,21 @@ def _flock(fd: int) -> bool:
 
 def _holder(fd: int) -> str:
     with contextlib.suppress(OSError, ValueError):
-        pid = int(os.pread(fd, 32, 0).decode("ascii").strip())
+        os.lseek(fd, 0, os.SEEK_SET)
+        pid = int(os.read(fd, 32).decode("ascii").strip())
         return f" (process {pid})"
     return ""
 
 
 @contextlib.contextmanager
 def _output_lock(path: str | os.PathLike[str]) -> Iterator[None]:
+    if sys.platform == "win32":  # pragma: no cover - no flock there: outputs are not locked
+        yield
+        return
     name, lock = os.fspath(path), lock_path(path)
     for _ in range(10):
         try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | _CLOEXEC, 0o666)
         except OSError as exc:
             error = OutputNotWritableError if exc.errno in _NOT_WRITABLE else OutputWriteError
             raise error(name, f"cannot create its lock file ({_reason(exc)})") from None
@@ -195,7 +200,7 @@ def _output_lock(path: str | os.PathLike[str]) -> Iterator[None]:
         raise OutputInUseError(name, "its lock file keeps changing; another scan is starting")
     with contextlib.suppress(OSError):  # the holder's pid is only a courtesy
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
     _remove_stale_temps(path)
     try:
         yield
@@ -287,6 +292,14 @@ def write_record_schema(path: str | os.PathLike[str] = SCHEMA_PATH) -> Path:
     return target
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    written = os.write(fd, data)
+    if written < len(data):  # a short write: the disk filled up, or a signal came
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(fd, view) :]
+
+
 class ReservedFile:
     """A file written at the end of a run, whose disk space is set aside when the run starts.
 
@@ -314,7 +327,7 @@ class ReservedFile:
             if hasattr(os, "posix_fallocate"):
                 os.posix_fallocate(fd, 0, size)
             else:  # pragma: no cover - platforms without fallocate
-                os.pwrite(fd, bytes(size), 0)
+                _write_all(fd, bytes(size))
 
     def commit(self, text: str) -> None:
         """Write ``text`` into the reserved space and move the file into place.
@@ -326,15 +339,14 @@ class ReservedFile:
             raise ValueError(f"{self.path} was already committed or discarded")
         fd, data = self._fd, text.encode("utf-8")
         try:
-            written = 0
-            while written < len(data):
-                written += os.pwrite(fd, data[written:], written)
+            os.lseek(fd, 0, os.SEEK_SET)
+            _write_all(fd, data)
             os.ftruncate(fd, len(data))
             os.fsync(fd)
             # mkstemp creates 0600; give the file the permissions a plain open() would.
             umask = os.umask(0)
             os.umask(umask)
-            os.fchmod(fd, 0o666 & ~umask)
+            os.chmod(self._tmp, 0o666 & ~umask)
             os.replace(self._tmp, self.path)
         except BaseException:
             self.discard()
@@ -402,10 +414,8 @@ def _write_whole(fd: int, data: bytes, good: int) -> None:
     A write can be partial (the disk fills up mid-line); the cut keeps every line whole, and
     truncating needs no free space.
     """
-    view = memoryview(data)
     try:
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_all(fd, data)
     except OSError:
         with contextlib.suppress(OSError):
             os.ftruncate(fd, good)
@@ -465,7 +475,7 @@ class JsonlFileSink(Sink):
 
     def __init__(self, path: str | os.PathLike[str], *, append: bool = False) -> None:
         self.path = os.fspath(path)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | _CLOEXEC
         with writing(self.path):
             self._fd: int | None = os.open(self.path, flags | (0 if append else os.O_TRUNC), 0o666)
             self._good = os.fstat(self._fd).st_size
@@ -477,8 +487,10 @@ class JsonlFileSink(Sink):
         # JSON from pydantic is valid UTF-8; a serialiser letting a lone surrogate through
         # must still not stop the batch, and a JSON escape is what it then gets.
         data = (line.json + "\n").encode("utf-8", "backslashreplace")
-        with writing(self.path):
+        try:  # no context manager here: this runs once per record
             _write_whole(self._fd, data, self._good)
+        except OSError as exc:
+            raise OutputWriteError(self.path, _reason(exc)) from exc
         self._good += len(data)
 
     def close(self) -> None:
