@@ -24,23 +24,21 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from crisis_screen.errors import OutputWriteError
 from crisis_screen.runs.engine import Executor, run_lines
-from crisis_screen.runs.records import Manifest, RunStatus, ScanLine
+from crisis_screen.runs.manifest import reserve_manifest, utc_now, write_run_manifest
+from crisis_screen.runs.records import RunStatus, ScanLine
 from crisis_screen.runs.sinks import (
     EvidenceCsvSink,
     JsonlFileSink,
     JsonlSink,
     RankedSink,
-    ReservedFile,
     Sink,
     atomic_output,
     locked_outputs,
-    write_manifest,
     writing,
 )
 from crisis_screen.runs.sources import Source, walk_paths
@@ -255,11 +253,6 @@ def _printable(path: str | Path) -> str:
     return record_name(str(path))[0]
 
 
-def utc_now() -> str:
-    """The current UTC time, ISO 8601 with milliseconds."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def default_jobs_for(options: ScanOptions, n_todo: int) -> int:
     """Worker processes of a run: ``jobs``, or enough for the batch (a cluster: every core)."""
     from crisis_screen.runs.local import default_jobs
@@ -447,7 +440,7 @@ def scan(
     with contextlib.ExitStack() as held:
         # Before any work: every output can be written, and no other run is writing it.
         held.enter_context(locked_outputs((options.output, options.evidence_csv, options.manifest)))
-        manifest = _reserve(options.manifest, note)
+        manifest = reserve_manifest(options.manifest, note)
         if manifest is not None:
             held.callback(manifest.discard)  # a no-op once committed
         walked = walk_paths(
@@ -475,7 +468,7 @@ def scan(
             summary.versions = _fallback_versions(options.config, lexicon_version)
         summary.seconds = time.perf_counter() - t0
         if options.manifest is not None:
-            _commit_manifest(manifest, options, summary, jobs, started, note)
+            write_run_manifest(manifest, options, summary, jobs, started, note)
     return summary
 
 
@@ -555,51 +548,3 @@ def _fallback_versions(config: ScreenerConfig, lexicon_version: str | None) -> d
 
     lexicon = lexicon_version if lexicon_version is not None else _lexicon_version(config)
     return {"library": __version__, "lexicon": lexicon, "scoring": SCORING_VERSION}
-
-
-def _reserve(path: Path | None, note: Callable[[str], None]) -> ReservedFile | None:
-    """Set the manifest's space aside now, so a run that fills the disk can still say so."""
-    if path is None:
-        return None
-    try:
-        return ReservedFile(path)
-    except OSError as exc:
-        note(f"cannot set space aside for the manifest ({exc.strerror}); writing it at the end")
-        return None
-
-
-def _commit_manifest(
-    reserved: ReservedFile | None,
-    options: ScanOptions,
-    summary: RunSummary,
-    jobs: int,
-    started: str,
-    note: Callable[[str], None],
-) -> None:
-    """Write the manifest; failing to is a failure of the run (reported once)."""
-    from crisis_screen import __version__
-
-    assert options.manifest is not None
-    manifest = Manifest(
-        crisis_screen_version=__version__,
-        status=summary.status,
-        failure=summary.failure,
-        started_at=started,
-        finished_at=utc_now(),
-        duration_s=round(summary.seconds, 3),
-        inputs=summary.inputs,
-        screened_this_run=summary.screened,
-        skipped_already_done=summary.resumed,
-        ok=summary.ok,
-        error=summary.error,
-        flagged=summary.flagged,
-        versions=summary.versions,
-        settings=options.settings(jobs),
-    )
-    try:
-        write_manifest(options.manifest, manifest.dumps(), reserved)
-    except OutputWriteError as exc:
-        if summary.status == "failed":
-            note(f"the manifest could not be written either: {exc}")
-        else:
-            summary.fail(exc)

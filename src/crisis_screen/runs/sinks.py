@@ -39,24 +39,19 @@ if TYPE_CHECKING:
     from crisis_screen.report.decisions import Decision
 
 __all__ = [
-    "MANIFEST_RESERVE_BYTES",
     "EvidenceCsvSink",
     "JsonlFileSink",
     "JsonlSink",
     "RankedSink",
-    "ReservedFile",
     "Sink",
     "atomic_output",
     "check_writable",
     "lock_path",
     "locked_outputs",
-    "write_manifest",
+    "write_all",
     "write_record_schema",
     "writing",
 ]
-
-#: Space set aside for the manifest when a run starts (a manifest is 1-2 KB).
-MANIFEST_RESERVE_BYTES = 16384
 
 #: Descriptors of outputs are not inherited by programs a worker starts (antiword, tesseract).
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -292,107 +287,13 @@ def write_record_schema(path: str | os.PathLike[str] = SCHEMA_PATH) -> Path:
     return target
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd``, continuing after a short write (errors raised)."""
     written = os.write(fd, data)
     if written < len(data):  # a short write: the disk filled up, or a signal came
         view = memoryview(data)[written:]
         while view:
             view = view[os.write(fd, view) :]
-
-
-class ReservedFile:
-    """A file written at the end of a run, whose disk space is set aside when the run starts.
-
-    A temp file beside ``path`` is created and ``size`` bytes are allocated at once;
-    :meth:`commit` writes the text over them and renames the temp file to ``path``. So the
-    manifest of a run that filled the disk can still be written (into space it already
-    holds), and says the run failed. :meth:`discard` removes the temp file.
-
-    Args:
-        path: The file to write in the end.
-        size: Bytes to set aside.
-
-    Raises:
-        OSError: The temp file cannot be created.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], size: int = MANIFEST_RESERVE_BYTES) -> None:
-        self.path = Path(path)
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent or "."
-        )
-        self._fd: int | None = fd
-        self._tmp = tmp
-        with contextlib.suppress(OSError):  # best effort: without it, commit just needs space
-            if hasattr(os, "posix_fallocate"):
-                os.posix_fallocate(fd, 0, size)
-            else:  # pragma: no cover - platforms without fallocate
-                _write_all(fd, bytes(size))
-
-    def commit(self, text: str) -> None:
-        """Write ``text`` into the reserved space and move the file into place.
-
-        Raises:
-            OSError: Writing or renaming failed (the temp file is removed).
-        """
-        if self._fd is None:
-            raise ValueError(f"{self.path} was already committed or discarded")
-        fd, data = self._fd, text.encode("utf-8")
-        try:
-            os.lseek(fd, 0, os.SEEK_SET)
-            _write_all(fd, data)
-            os.ftruncate(fd, len(data))
-            os.fsync(fd)
-            # mkstemp creates 0600; give the file the permissions a plain open() would.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self._tmp, 0o666 & ~umask)
-            os.replace(self._tmp, self.path)
-        except BaseException:
-            self.discard()
-            raise
-        os.close(fd)
-        self._fd = None
-
-    def discard(self) -> None:
-        """Remove the temp file (nothing happens after :meth:`commit`)."""
-        if self._fd is None:
-            return
-        os.close(self._fd)
-        self._fd = None
-        with contextlib.suppress(OSError):
-            os.unlink(self._tmp)
-
-
-_DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
-
-
-def write_manifest(
-    path: str | os.PathLike[str], text: str, reserved: ReservedFile | None = None
-) -> None:
-    """Write a run's manifest, even on a disk that filled up during the run.
-
-    Into the space ``reserved`` when the run started, else atomically; when that finds the
-    disk full, the previous manifest (a resumed run's) is overwritten in place, which needs
-    no new space.
-
-    Raises:
-        OutputWriteError: It cannot be written at all.
-    """
-    with writing(path):
-        try:
-            if reserved is not None:
-                reserved.commit(text)
-            else:
-                with atomic_output(path) as out:
-                    out.write(text)
-        except OSError as exc:
-            if exc.errno not in _DISK_FULL or not os.path.isfile(path):
-                raise
-            with open(path, "r+b") as handle:
-                data = text.encode("utf-8")
-                handle.write(data)
-                handle.truncate(len(data))
 
 
 class Sink:
@@ -415,7 +316,7 @@ def _write_whole(fd: int, data: bytes, good: int) -> None:
     truncating needs no free space.
     """
     try:
-        _write_all(fd, data)
+        write_all(fd, data)
     except OSError:
         with contextlib.suppress(OSError):
             os.ftruncate(fd, good)
