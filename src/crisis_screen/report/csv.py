@@ -2,8 +2,8 @@
 
 Cells are safe to open in a spreadsheet (:func:`crisis_screen.safe_text.csv_cell`): control
 characters and bidi overrides are escaped, and cells a spreadsheet would run as a formula are
-neutralised (CSV injection). Match offsets count in the escaped line, so
-``line[match_start:match_end] == text`` holds in the file.
+neutralised (CSV injection). Match offsets count in the line cell as written (escapes and
+formula guard included), so ``line[match_start:match_end] == text`` holds in the file.
 """
 
 from __future__ import annotations
@@ -143,8 +143,10 @@ def evidence_rows(record: ScanRecord) -> Iterator[list[str]]:
     for index, ev in enumerate(record.evidence):
         span = match_span(ev, line_start(record, index))
         if span is not None:
-            # Offsets into the line as written: escaping lengthens what precedes the match.
-            start = len(escape_controls(ev.line[: span[0]]))
+            # Offsets into the line cell as written: escapes lengthen what precedes the match,
+            # and a formula guard (a leading "'") shifts everything by one.
+            guard = 1 if csv_cell(ev.line).startswith("'") else 0
+            start = guard + len(escape_controls(ev.line[: span[0]]))
             span = (start, start + len(escape_controls(ev.line[span[0] : span[1]])))
         values: list[object] = [
             record.source,
