@@ -186,7 +186,9 @@ def test_csv_has_one_row_per_resume_in_rank_order(records: list[ScanRecord]) -> 
         ("+1", "'+1"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("-2+3", "'-2+3"),
-        ("- Completed CIT training", "- Completed CIT training"),
+        # Excel reads "- text" as a formula too (#NAME?, or a DDE payload after the dash).
+        ("- Completed CIT training", "'- Completed CIT training"),
+        ("-", "-"),
         ("plain", "plain"),
         (None, ""),
         (True, "true"),
@@ -206,8 +208,8 @@ def test_evidence_csv_has_one_row_per_evidence_item(records: list[ScanRecord]) -
     assert list(rows[0]) == list(report.EVIDENCE_CSV_COLUMNS)
     for row in rows:
         start, end = int(row["match_start"]), int(row["match_end"])
-        line = row["line"][1:] if row["line"].startswith("'") else row["line"]
-        assert line[start:end] == row["text"].lstrip("'")
+        # Offsets index the cell as written, formula guard included.
+        assert row["line"][start:end] == row["text"]
     adjusted = [r for r in rows if r["adjustments"]]
     assert adjusted and all(re.match(r"\w+ x[\d.]+: ", r["adjustments"]) for r in adjusted)
     hostile = [r for r in rows if r["source"].endswith("hostile.txt")]

@@ -9,6 +9,10 @@
 Matches are located inside their line from the evidence offsets alone (a result does not keep
 the document text): the line's start is the one offset at which every match of that line reads
 its own text.
+
+Resume text, sources and lexicon words are untrusted: the rich and HTML views pass them
+through :mod:`crisis_screen.safe_text` (control characters and bidi overrides shown as
+visible escapes), piece by piece so the marks still cover exactly the matched text.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import html
 from collections.abc import Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING
+
+from crisis_screen.safe_text import escape_controls, one_line
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -30,6 +36,10 @@ _PAD = "padding:2px 8px;vertical-align:top"
 _CELL = f' style="{_PAD}"'
 _MARK_COUNTED = "background:#ffe08a;color:inherit;padding:0 1px"
 _MARK_VOID = "background:#e6e6e6;color:inherit;text-decoration:line-through;padding:0 1px"
+
+
+def _safe(text: str) -> str:
+    return escape_controls(text, keep="\t")
 
 
 def _tier(result: ScreenResult) -> str | None:
@@ -118,14 +128,17 @@ def render_html(result: ScreenResult) -> str:
     Each match is a ``<mark>`` whose text is exactly ``evidence.text``; its ``title`` tells the
     concept, method, confidence and every context rule. Uncounted matches are struck through.
     """
-    esc = html.escape
+
+    def esc(text: str) -> str:
+        return html.escape(_safe(text))
+
     flag = (
         '<strong style="color:#a15c00">flagged</strong>'
         if result.flagged
         else '<span style="color:#666">not flagged</span>'
     )
     head = [
-        f"<strong>{esc(result.source)}</strong>",
+        f"<strong>{esc(one_line(result.source))}</strong>",
         f"score <strong>{result.score:.1f}</strong> (threshold {result.threshold:g})",
     ]
     tier = _tier(result)
@@ -179,7 +192,7 @@ def render_rich(result: ScreenResult) -> Table:
     from rich.text import Text
 
     tier = _tier(result)
-    title = f"{result.source} · score {result.score:.1f} (threshold {result.threshold:g})"
+    title = f"{one_line(result.source)} · score {result.score:.1f} (threshold {result.threshold:g})"
     if tier is not None:
         title += f" · tier {tier}"
     title += " · flagged" if result.flagged else " · not flagged"
@@ -189,12 +202,21 @@ def render_rich(result: ScreenResult) -> Table:
     table.add_column("evidence line", overflow="fold")
     table.add_column("concepts")
     for line_no, evidence in _lines(result):
-        text = Text(evidence[0].line)
+        line = evidence[0].line
+        text = Text()
+        pos = 0
         for ev, s, t in match_offsets(evidence):
-            text.stylize("bold black on yellow" if ev.counted else "strike dim", s, t)
-        concepts = ", ".join(
-            f"{e.concept} ({e.confidence:.2f}{'' if e.counted else ', not counted'})"
-            for e in evidence
+            text.append(_safe(line[pos:s]))
+            text.append(
+                _safe(line[s:t]), style="bold black on yellow" if ev.counted else "strike dim"
+            )
+            pos = t
+        text.append(_safe(line[pos:]))
+        concepts = _safe(
+            ", ".join(
+                f"{e.concept} ({e.confidence:.2f}{'' if e.counted else ', not counted'})"
+                for e in evidence
+            )
         )
         table.add_row(str(line_no), text, concepts)
     if not result.evidence:

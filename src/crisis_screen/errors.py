@@ -141,3 +141,38 @@ class DecisionsError(ReviewInputError):
 
 class DemographicsError(ReviewInputError):
     """A demographics file for ``crisis-screen audit`` cannot be joined to the results."""
+
+
+class OutputError(CrisisScreenError):
+    """An output file of a run (results, evidence CSV, manifest) cannot be written.
+
+    Attributes:
+        path: The output, printable (control characters and undecodable bytes escaped).
+        reason: A one-line reason.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        from crisis_screen.safe_text import one_line
+
+        self.path = one_line(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class OutputInUseError(OutputError):
+    """Another run is writing the same output (its lock is held); nothing was written."""
+
+
+class OutputNotWritableError(OutputError):
+    """An output cannot be created: a missing or read-only folder, or a read-only file.
+
+    Checked before any work, so nothing was screened or written.
+    """
+
+
+class OutputWriteError(OutputError, OSError):
+    """Writing an output failed during a run (disk full, file too large, I/O error).
+
+    Also an :class:`OSError`, so code that catches write errors keeps working. The output
+    holds complete records only: a line cut off by the error is truncated away.
+    """

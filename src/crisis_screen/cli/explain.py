@@ -49,5 +49,7 @@ def explain(
     else:
         click.echo(render_explain(record), nl=False)
     if not record.ok:
-        click.echo(f"error: {record.source}: {record.error}", err=True)
+        from crisis_screen.safe_text import one_line
+
+        click.echo(one_line(f"error: {record.source}: {record.error}"), err=True)
         sys.exit(1)

@@ -79,12 +79,16 @@ def library_errors(config: ScreenerConfig | None = None) -> Iterator[None]:
 
     A bad ``--lexicon``/``--overlay`` is a usage error (exit 2); a broken shipped lexicon is
     not the user's fault (exit 1); another library error (a missing model, an unreachable
-    cluster, a missing optional dependency) is a usage error.
+    cluster, a missing optional dependency, an output that cannot be created or that another
+    run is writing) is a usage error. An :class:`~crisis_screen.errors.OutputWriteError`
+    passes through: writing failed, which the command reports with its own exit status.
     """
-    from crisis_screen.errors import CrisisScreenError, LexiconError
+    from crisis_screen.errors import CrisisScreenError, LexiconError, OutputWriteError
 
     try:
         yield
+    except OutputWriteError:
+        raise  # not a usage error: the caller reports it with its own exit status
     except LexiconError as exc:
         if config is not None and config.overlays and not config.lexicon:
             raise click.BadParameter(str(exc), param_hint="--overlay") from None

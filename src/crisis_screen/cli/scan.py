@@ -4,8 +4,11 @@ Only click is imported at module level: rich, pydantic, the screener and spaCy l
 the command, so ``crisis-screen --help`` stays fast.
 
 Exit codes: 0 every file screened, 1 some files failed (their error records are in the
-output), 2 usage error, 130/143 interrupted by SIGINT/SIGTERM (JSONL output then holds
-complete lines only and can be continued with ``--resume``).
+output), 2 usage error (also: an output that cannot be created, or that another scan is
+writing), 3 an output could not be written during the run (disk full, I/O error; the JSONL
+output holds complete lines only and the manifest says ``failed``), 130/143 interrupted by
+SIGINT/SIGTERM (JSONL output then holds complete lines only and can be continued with
+``--resume``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from crisis_screen.cli.options import (
     screener_config,
     screener_options,
 )
+from crisis_screen.safe_text import one_line
 
 if TYPE_CHECKING:
     from crisis_screen.runs.records import ScanLine
@@ -47,6 +51,8 @@ _SUFFIX_FORMATS = {
 _REDACTED_FORMATS = ("html", "csv", "table")
 EXIT_OK = 0
 EXIT_FAILURES = 1
+#: An output could not be written during the run (disk full, I/O error).
+EXIT_WRITE_ERROR = 3
 
 
 def _choose_format(fmt: str | None, output: Path | None) -> str:
@@ -84,6 +90,8 @@ class _Console:
     def warn(self, message: str) -> None:
         if self.quiet:
             return
+        # File names and reasons may hold escape sequences or bytes of any kind.
+        message = one_line(message)
         if self.progress is not None:
             self.progress.console.print(message, markup=False, highlight=False)
         else:
@@ -198,6 +206,7 @@ def _scan_options(
 
 def _run(options: ScanOptions, quiet: bool) -> RunSummary:
     """Run the scan with a progress bar; library errors become click errors."""
+    from crisis_screen.errors import OutputWriteError
     from crisis_screen.runs.scan import scan as run_scan
 
     if options.jobs != 1 and options.scheduler is None:
@@ -206,13 +215,26 @@ def _run(options: ScanOptions, quiet: bool) -> RunSummary:
         from crisis_screen.runs.workers import start_early
 
         start_early()
-    with ExitStack() as stack, library_errors(options.config):
-        console = _Console(quiet, stack)
-        return run_scan(options, warn=console.warn, on_start=console.start, on_line=console.line)
+    try:
+        with ExitStack() as stack, library_errors(options.config):
+            console = _Console(quiet, stack)
+            return run_scan(
+                options, warn=console.warn, on_start=console.start, on_line=console.line
+            )
+    except OutputWriteError as exc:  # before the run began (a full disk): nothing done
+        click.echo(f"error: cannot write {exc}", err=True)
+        sys.exit(EXIT_WRITE_ERROR)
 
 
 def _finish(summary: RunSummary, quiet: bool) -> None:
     """Print the summary line and exit with the run's status."""
+    if summary.status == "failed":
+        # Output that could not be written may still sit in stdout's buffer: drop it, so
+        # the exit does not fail a second time on it.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        click.echo(f"error: cannot write {summary.failure}", err=True)
+        sys.exit(EXIT_WRITE_ERROR)
     if summary.interrupted is not None:
         if summary.interrupted == signal.SIGPIPE:
             # The reader went away (`| head`): stop quietly, like other Unix tools.
@@ -313,7 +335,9 @@ def scan(quiet: bool, **params: Any) -> None:
     Markdown and JSON Resume files). Every file gives one record: its score, flag and
     evidence, or an error record saying why it could not be screened.
 
-    Exit status: 0 all files screened, 1 some files failed, 2 usage error.
+    Exit status: 0 all files screened, 1 some files failed, 2 usage error (also an output
+    that cannot be created or that another scan is writing), 3 an output could not be
+    written during the run (disk full).
     """
     from crisis_screen.runs.scan import RunInterrupted
 

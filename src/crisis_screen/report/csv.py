@@ -1,6 +1,9 @@
 """CSV output: one row per resume (``--format csv``), one per evidence item (``--evidence-csv``).
 
-Cells a spreadsheet would run as a formula are neutralised (CSV injection).
+Cells are safe to open in a spreadsheet (:func:`crisis_screen.safe_text.csv_cell`): control
+characters and bidi overrides are escaped, and cells a spreadsheet would run as a formula are
+neutralised (CSV injection). Match offsets count in the line cell as written (escapes and
+formula guard included), so ``line[match_start:match_end] == text`` holds in the file.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import IO
 
 from crisis_screen.report.common import adjustment_text, line_start, match_span
 from crisis_screen.runs.records import ScanRecord
+from crisis_screen.safe_text import csv_cell, escape_controls
 
 __all__ = [
     "CSV_COLUMNS",
@@ -70,22 +74,19 @@ EVIDENCE_CSV_COLUMNS: tuple[str, ...] = (
     "line",
 )
 
-_FORMULA_START = ("=", "+", "@", "\t", "\r", "\n")
-
 
 def _cell(value: object) -> str:
-    """Format a CSV cell; neutralise text a spreadsheet would evaluate as a formula."""
+    """Format a CSV cell: controls escaped, text a spreadsheet would evaluate neutralised."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:g}" if value != int(value) else f"{value:.1f}"
-    text = str(value)
-    # "- bullet" is ordinary resume text; "-2+3" or "=cmd|..." is a formula (CSV injection).
-    if text.startswith(_FORMULA_START) or (text.startswith("-") and text[1:2] not in (" ", "")):
-        return "'" + text
-    return text
+    if isinstance(value, int):
+        return str(value)
+    # Excel reads even "- bullet" as a formula, so every leading "-" is neutralised.
+    return csv_cell(str(value))
 
 
 def _joined(values: Iterable[str]) -> str:
@@ -141,6 +142,12 @@ def evidence_rows(record: ScanRecord) -> Iterator[list[str]]:
     """Yield the evidence-CSV rows of one record (none for errors or no evidence)."""
     for index, ev in enumerate(record.evidence):
         span = match_span(ev, line_start(record, index))
+        if span is not None:
+            # Offsets into the line cell as written: escapes lengthen what precedes the match,
+            # and a formula guard (a leading "'") shifts everything by one.
+            guard = 1 if csv_cell(ev.line).startswith("'") else 0
+            start = guard + len(escape_controls(ev.line[: span[0]]))
+            span = (start, start + len(escape_controls(ev.line[span[0] : span[1]])))
         values: list[object] = [
             record.source,
             record.sha256,

@@ -1,4 +1,9 @@
-"""The plain-text explanation of one resume (``crisis-screen explain``)."""
+"""The plain-text explanation of one resume (``crisis-screen explain``).
+
+Resume text, file names and lexicon words are untrusted: every line of the explanation goes
+through :func:`crisis_screen.safe_text.escape_controls` (tabs kept), so escape sequences and
+bidi overrides show as visible escapes and the caret still stands under the match.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,12 @@ from crisis_screen.report.common import (
     match_span,
 )
 from crisis_screen.runs.records import ScanRecord
+from crisis_screen.safe_text import escape_controls
+
+
+def _safe(text: str) -> str:
+    return escape_controls(text, keep="\t")
+
 
 __all__ = ["render_explain"]
 
@@ -26,7 +37,7 @@ def render_explain(record: ScanRecord) -> str:
     out: list[str] = [record.source]
     if not record.ok:
         out.append(f"  not screened: {record.error_type}: {record.error}")
-        return "\n".join(out) + "\n"
+        return "\n".join(_safe(line) for line in out) + "\n"
     verdict = "FLAGGED" if record.flagged else "not flagged"
     out.append(
         f"  score {fmt_score(record.score)} / 100, threshold {fmt_score(record.threshold)}:"
@@ -47,12 +58,14 @@ def render_explain(record: ScanRecord) -> str:
         where = f"line {ev.line_no}" + (f", page {ev.page}" if ev.page else "") + f", {ev.section}"
         out.append("")
         out.append(f"  {where}:")
-        out.append(f"    | {ev.line}")
+        out.append(f"    | {_safe(ev.line)}")
         span = match_span(ev, line_start(record, index))
         if span is not None:
-            # Caret under the match; tabs kept so the marker lines up with the line above.
-            pad = "".join("\t" if ch == "\t" else " " for ch in ev.line[: span[0]])
-            out.append(f"    | {pad}{'^' * max(1, span[1] - span[0])}")
+            # Caret under the match, measured on the line as shown (escapes are wider than
+            # what they stand for); tabs kept so the marker lines up with the line above.
+            before, match = _safe(ev.line[: span[0]]), _safe(ev.line[span[0] : span[1]])
+            pad = "".join("\t" if ch == "\t" else " " for ch in before)
+            out.append(f"    | {pad}{'^' * max(1, len(match))}")
         similarity = f", similarity {ev.similarity:.0f}" if ev.method == "fuzzy" else ""
         out.append(f'    matched  "{ev.text}"')
         out.append(f"    concept  {ev.concept}  (term: {ev.term})")
@@ -91,4 +104,5 @@ def render_explain(record: ScanRecord) -> str:
             out.append("  note: all counted evidence is in skills lists")
     if summary is not None and summary.best_line:
         out.append(f"  best line: {summary.best_line.strip()}")
-    return "\n".join(out) + "\n"
+    # Source, matched text, terms, cues and reasons: all escaped, once, here.
+    return "\n".join(_safe(line) for line in out) + "\n"

@@ -1,4 +1,9 @@
-"""The terminal table of ``--format table`` (rich; resume text never read as markup)."""
+"""The terminal table of ``--format table`` (rich; resume text never read as markup).
+
+Every text cell goes through :func:`crisis_screen.safe_text.one_line` first: a resume or a file
+name holding escape sequences or bidi overrides shows them as visible escapes instead of
+driving the terminal.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import IO
 
 from crisis_screen.report.common import fmt_score, shorten
 from crisis_screen.runs.records import ScanRecord
+from crisis_screen.safe_text import one_line
 
 __all__ = ["render_table"]
 
@@ -59,8 +65,8 @@ def render_table(
             str(rank),
             fmt_score(record.score),
             flag,
-            Text(record.source),
-            Text(shorten((best or "").strip(), 100)),
+            Text(one_line(record.source)),
+            Text(shorten(one_line((best or "").strip()), 100)),
         )
     console.print(table)
     if failed:
@@ -70,6 +76,8 @@ def render_table(
         errors.add_column("Reason", overflow="fold", min_width=20)
         for record in failed:
             errors.add_row(
-                Text(record.source), Text(record.error_type or ""), Text(record.error or "")
+                Text(one_line(record.source)),
+                Text(one_line(record.error_type or "")),
+                Text(one_line(record.error or "")),
             )
         console.print(errors)

@@ -12,6 +12,7 @@ from typing import Any, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crisis_screen.models import DocumentFormat, Evidence, SkillResult, Summary, Versions
+from crisis_screen.safe_text import record_name, source_path
 
 __all__ = [
     "SCHEMA_PATH",
@@ -68,10 +69,13 @@ _RECORD_SCHEMA_EXTRA: dict[str, Any] = {
 
 
 class ScanRecord(BaseModel):
-    """The outcome of screening one file: one JSONL line of ``crisis-screen scan``.
+    r"""The outcome of screening one file: one JSONL line of ``crisis-screen scan``.
 
     Attributes:
-        source: The path as given or as walked.
+        source: The path as given or as walked. A path that is not valid UTF-8 shows each
+            undecodable byte as ``\xNN`` here and has its exact bytes in ``source_hex``.
+        source_hex: The path's bytes in hex when ``source`` had to escape some, else None
+            (:attr:`path` gives the path back).
         sha256: SHA-256 of the file's bytes (hex); None when the file could not be read.
         status: ``ok`` when screened, ``error`` when the file could not be read or screened.
         error_type: Exception class name (error records only).
@@ -99,6 +103,7 @@ class ScanRecord(BaseModel):
     )
 
     source: str
+    source_hex: str | None = Field(default=None, pattern=r"^(?:[0-9a-f]{2})+$")
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     status: Literal["ok", "error"]
     error_type: str | None = None
@@ -115,6 +120,19 @@ class ScanRecord(BaseModel):
     ocr_pages: tuple[int, ...] = ()
     timings: Timings
     versions: Versions
+
+    @model_validator(mode="before")
+    @classmethod
+    def _printable_source(cls, data: Any) -> Any:
+        # A file name of any bytes walks in as str with surrogate escapes, which no JSON
+        # encoder accepts: escape them here, once, so every serialiser gets valid Unicode.
+        if isinstance(data, dict):
+            source = data.get("source")
+            if isinstance(source, str) and not source.isascii():
+                shown, raw = record_name(source)
+                if shown != source:
+                    data = {**data, "source": shown, "source_hex": data.get("source_hex") or raw}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> ScanRecord:
@@ -138,6 +156,11 @@ class ScanRecord(BaseModel):
     def ok(self) -> bool:
         """True when the file was screened."""
         return self.status == "ok"
+
+    @property
+    def path(self) -> str:
+        """The path screened, as walked (undecodable bytes as ``os.fsdecode`` surrogates)."""
+        return source_path(self.source, self.source_hex)
 
 
 def record_json_schema() -> dict[str, Any]:
@@ -186,7 +209,7 @@ def rank_key(score: float | None, source: str) -> tuple[float, str]:
     return (-(score if score is not None else -1.0), source)
 
 
-RunStatus = Literal["complete", "interrupted", "stopped_at_first_failure"]
+RunStatus = Literal["complete", "interrupted", "stopped_at_first_failure", "failed"]
 
 
 class Manifest(BaseModel):
@@ -195,7 +218,9 @@ class Manifest(BaseModel):
     Attributes:
         tool: The command that wrote it.
         crisis_screen_version: The library version.
-        status: ``complete``, ``interrupted`` or ``stopped_at_first_failure``.
+        status: ``complete``, ``interrupted``, ``stopped_at_first_failure``, or ``failed``
+            when an output could not be written (disk full, I/O error): see ``failure``.
+        failure: Why the run failed (``failed`` runs only), one line.
         started_at: UTC start time (ISO 8601).
         finished_at: UTC end time (ISO 8601).
         duration_s: Wall time in seconds.
@@ -214,6 +239,7 @@ class Manifest(BaseModel):
     tool: str = "crisis-screen scan"
     crisis_screen_version: str
     status: RunStatus
+    failure: str | None = None
     started_at: str
     finished_at: str
     duration_s: float

@@ -8,8 +8,12 @@ What ``crisis-screen scan`` does, callable from Python (and by any other front e
     print(summary.ok, summary.flagged, summary.error)
 
 :func:`run` is the core: screen sources on an executor and feed every record to the sinks.
-:func:`scan` adds what a command needs around it: walking folders, resuming, choosing the
-executor, opening the outputs and writing the manifest.
+:func:`scan` adds what a command needs around it: checking and locking the outputs, walking
+folders, resuming, choosing the executor, opening the outputs and writing the manifest.
+
+A run that cannot write an output (disk full, I/O error) stops with ``status == "failed"``
+and ``failure`` saying why; its JSONL output then holds complete lines only (``--resume``
+continues it) and its manifest, written into space set aside when the run started, says so.
 """
 
 from __future__ import annotations
@@ -20,14 +24,25 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from crisis_screen.errors import OutputWriteError
 from crisis_screen.runs.engine import Executor, run_lines
-from crisis_screen.runs.records import Manifest, RunStatus, ScanLine
-from crisis_screen.runs.sinks import EvidenceCsvSink, JsonlSink, RankedSink, Sink, atomic_output
+from crisis_screen.runs.manifest import reserve_manifest, utc_now, write_run_manifest
+from crisis_screen.runs.records import RunStatus, ScanLine
+from crisis_screen.runs.sinks import (
+    EvidenceCsvSink,
+    JsonlFileSink,
+    JsonlSink,
+    RankedSink,
+    Sink,
+    atomic_output,
+    locked_outputs,
+    writing,
+)
 from crisis_screen.runs.sources import Source, walk_paths
+from crisis_screen.safe_text import one_line, record_name
 from crisis_screen.screener import ScreenerConfig
 
 if TYPE_CHECKING:
@@ -63,8 +78,10 @@ class RunSummary:
         error: Sources that failed.
         flagged: Sources flagged.
         versions: Library, lexicon and scoring versions of the records.
-        status: ``complete``, ``interrupted`` or ``stopped_at_first_failure``.
+        status: ``complete``, ``interrupted``, ``stopped_at_first_failure``, or ``failed``
+            (an output could not be written).
         interrupted: The signal that stopped the run, or None.
+        failure: Why the run failed (``failed`` only): the output and the reason, one line.
         seconds: Wall time.
     """
 
@@ -77,6 +94,7 @@ class RunSummary:
     versions: dict[str, str] = field(default_factory=dict)
     status: RunStatus = "complete"
     interrupted: int | None = None
+    failure: str | None = None
     seconds: float = 0.0
 
     def add(self, status: str, flagged: bool) -> None:
@@ -86,6 +104,10 @@ class RunSummary:
             self.flagged += int(flagged)
         else:
             self.error += 1
+
+    def fail(self, error: OutputWriteError) -> None:
+        """Record that the run stopped because an output could not be written."""
+        self.status, self.failure = "failed", str(error)
 
 
 def _kept(line: ScanLine, min_score: float | None) -> bool:
@@ -106,7 +128,9 @@ def run(
 
     Sinks are finished only when the run was not interrupted. The executor is left open (its
     owner closes it). :class:`RunInterrupted` and ``BrokenPipeError`` stop the run and are
-    recorded in the summary instead of raised.
+    recorded in the summary instead of raised; so is an
+    :class:`~crisis_screen.errors.OutputWriteError` of a sink (``status == "failed"``, the
+    sinks are then not finished).
 
     Args:
         sources: Paths, URLs or in-memory sources.
@@ -142,11 +166,16 @@ def run(
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, like other Unix tools.
         summary.status, summary.interrupted = "interrupted", signal.SIGPIPE
+    except OutputWriteError as exc:
+        summary.fail(exc)
     finally:
-        lines.close()  # cancels chunks still in flight (--fail-fast, interrupts)
-    if summary.interrupted is None:
-        for sink in sinks:
-            sink.finish()
+        lines.close()  # cancels chunks still in flight (--fail-fast, interrupts, failures)
+    if summary.interrupted is None and summary.status != "failed":
+        try:
+            for sink in sinks:
+                sink.finish()
+        except OutputWriteError as exc:
+            summary.fail(exc)
     summary.seconds += time.perf_counter() - t0
     return summary
 
@@ -203,11 +232,11 @@ class ScanOptions:
         """The settings recorded in the manifest."""
         out = {k: v for k, v in asdict(self).items() if k not in ("config", "fmt", "manifest")}
         out.update(
-            paths=list(self.paths),
+            paths=[_printable(p) for p in self.paths],
             format=self.fmt,
-            output=str(self.output) if self.output else None,
-            evidence_csv=str(self.evidence_csv) if self.evidence_csv else None,
-            decisions=str(self.decisions) if self.decisions else None,
+            output=_printable(self.output) if self.output else None,
+            evidence_csv=_printable(self.evidence_csv) if self.evidence_csv else None,
+            decisions=_printable(self.decisions) if self.decisions else None,
             threshold=self.config.threshold,
             lexicon=list(self.config.lexicon),
             jobs=jobs,
@@ -219,9 +248,9 @@ class ScanOptions:
         return out
 
 
-def utc_now() -> str:
-    """The current UTC time, ISO 8601 with milliseconds."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _printable(path: str | Path) -> str:
+    r"""A path as the manifest shows it (undecodable bytes as ``\xNN``, as records do)."""
+    return record_name(str(path))[0]
 
 
 def default_jobs_for(options: ScanOptions, n_todo: int) -> int:
@@ -338,18 +367,27 @@ def _open_sinks(
     stdout: IO[str],
     decisions: Sequence[Decision] = (),
 ) -> list[Sink]:
+    """Open the sinks of a scan on ``stack`` (closed, or their temp files removed, with it).
+
+    Raises:
+        OutputWriteError: An output cannot be opened or its first rows written.
+    """
     sinks: list[Sink] = []
     if options.fmt == "jsonl" and options.top is None:
-        out = stdout
         if options.output is not None:
-            mode = "a" if options.resume else "w"
-            out = stack.enter_context(open(options.output, mode, encoding="utf-8"))  # noqa: SIM115
-        sinks.append(JsonlSink(out))
+            jsonl = JsonlFileSink(options.output, append=options.resume)
+            stack.callback(jsonl.close)
+            sinks.append(jsonl)
+        else:
+            sinks.append(JsonlSink(stdout))
     else:
         sinks.append(_Ranked(options, summary, started, decisions))
     if options.evidence_csv is not None:
-        handle = stack.enter_context(atomic_output(options.evidence_csv, newline=""))
-        evidence = EvidenceCsvSink(handle, redact=options.redact)
+        # Outermost first: a failure to complete the file (on leaving the stack) is typed too.
+        stack.enter_context(writing(options.evidence_csv))
+        with writing(options.evidence_csv):
+            handle = stack.enter_context(atomic_output(options.evidence_csv, newline=""))
+        evidence = EvidenceCsvSink(handle, str(options.evidence_csv), redact=options.redact)
         if options.resume and options.output is not None and done:
             _prior_evidence(options.output, done, evidence)
         sinks.append(evidence)
@@ -366,7 +404,7 @@ def _prior_evidence(output: Path, sources: set[str], sink: EvidenceCsvSink) -> N
         for text in handle:
             if text.strip():
                 record = ScanRecord.model_validate_json(text)
-                if record.source in sources:
+                if record.path in sources:
                     sink.write_record(record)
 
 
@@ -378,7 +416,7 @@ def scan(
     on_line: Callable[[ScanLine], None] | None = None,
     stdout: IO[str] | None = None,
 ) -> RunSummary:
-    """Run a whole scan: walk, resume, screen, write the outputs and the manifest.
+    """Run a whole scan: lock, walk, resume, screen, write the outputs and the manifest.
 
     Args:
         options: What to scan and where the results go.
@@ -388,32 +426,72 @@ def scan(
         stdout: Where output without a file goes (``sys.stdout`` by default).
 
     Returns:
-        The summary (``status`` and ``interrupted`` tell how the run ended).
+        The summary (``status``, ``interrupted`` and ``failure`` tell how the run ended).
 
     Raises:
+        OutputNotWritableError: An output cannot be created (checked first: nothing done).
+        OutputInUseError: Another run is writing one of the outputs (nothing done).
         LexiconError: The lexicon is invalid (no output was touched).
         DecisionsError: ``decisions`` is not a valid decisions file (no output was touched).
         CrisisScreenError: The model or cluster is unavailable (no output was touched).
     """
     note = warn or (lambda message: None)
     started, t0 = utc_now(), time.perf_counter()
-    walked = walk_paths(
-        options.paths,
-        include=options.include,
-        exclude=options.exclude,
-        follow_symlinks=options.follow_symlinks,
-    )
-    for path, reason in walked.skipped:
-        note(f"skipped {path}: {reason}")
-    summary, todo = _plan(options, walked.files, note)
-    # A bad decisions file must fail before any file is screened or any output touched.
-    decisions = _read_decisions(options.decisions) if options.decisions is not None else ()
-    jobs = default_jobs_for(options, len(todo))
+    with contextlib.ExitStack() as held:
+        # Before any work: every output can be written, and no other run is writing it.
+        held.enter_context(locked_outputs((options.output, options.evidence_csv, options.manifest)))
+        manifest = reserve_manifest(options.manifest, note)
+        if manifest is not None:
+            held.callback(manifest.discard)  # a no-op once committed
+        walked = walk_paths(
+            options.paths,
+            include=options.include,
+            exclude=options.exclude,
+            follow_symlinks=options.follow_symlinks,
+        )
+        for path, reason in walked.skipped:
+            note(f"skipped {one_line(path)}: {reason}")
+        summary, todo = _plan(options, walked.files, note)
+        # A bad decisions file must fail before any file is screened or any output touched.
+        decisions = _read_decisions(options.decisions) if options.decisions is not None else ()
+        jobs = default_jobs_for(options, len(todo))
+        lexicon_version: str | None = None
+        if summary.status != "failed":
+            done = set(walked.files).difference(todo)
+            try:
+                lexicon_version = _screen(
+                    options, summary, todo, done, started, decisions, stdout, on_start, on_line
+                )
+            except OutputWriteError as exc:
+                summary.fail(exc)
+        if not summary.versions:
+            summary.versions = _fallback_versions(options.config, lexicon_version)
+        summary.seconds = time.perf_counter() - t0
+        if options.manifest is not None:
+            write_run_manifest(manifest, options, summary, jobs, started, note)
+    return summary
+
+
+def _screen(
+    options: ScanOptions,
+    summary: RunSummary,
+    todo: list[str],
+    done: set[str],
+    started: str,
+    decisions: Sequence[Decision],
+    stdout: IO[str] | None,
+    on_start: Callable[[int], None] | None,
+    on_line: Callable[[ScanLine], None] | None,
+) -> str | None:
+    """Start the executor, open the sinks and run; return the lexicon version, if known.
+
+    Raises:
+        OutputWriteError: An output could not be opened or completed.
+    """
     with contextlib.ExitStack() as stack:
         # The executor first: a bad lexicon or an unreachable cluster must leave outputs as
         # they were.
         executor, lexicon_version = stack.enter_context(open_executor(options, len(todo)))
-        done = set(walked.files).difference(todo)
         sinks = _open_sinks(stack, options, summary, started, done, stdout or sys.stdout, decisions)
         if on_start is not None:
             on_start(len(todo))
@@ -426,15 +504,11 @@ def scan(
             on_line=on_line,
             summary=summary,
         )
-        if summary.interrupted is not None:
+        if summary.interrupted is not None or summary.status == "failed":
             # Leaving the stack with an exception removes the half-written temp files.
-            stack.pop_all().__exit__(RunInterrupted, RunInterrupted(summary.interrupted), None)
-    if not summary.versions:
-        summary.versions = _fallback_versions(options.config, lexicon_version)
-    summary.seconds = time.perf_counter() - t0
-    if options.manifest is not None:
-        _write_manifest(options, summary, jobs, started)
-    return summary
+            signum = summary.interrupted or signal.SIGTERM
+            stack.pop_all().__exit__(RunInterrupted, RunInterrupted(signum), None)
+    return lexicon_version
 
 
 def _read_decisions(path: Path) -> Sequence[Decision]:
@@ -451,12 +525,17 @@ def _plan(
         return summary, files
     from crisis_screen.runs.resume import plan_resume
 
-    plan = plan_resume(options.output, files)
+    try:
+        with writing(options.output):
+            plan = plan_resume(options.output, files)
+    except OutputWriteError as exc:
+        summary.fail(exc)
+        return summary, []
     summary.resumed = len(plan.done)
     for status, flagged in plan.prior.values():
         summary.add(status, flagged)
     if plan.repaired:
-        note(f"repaired {options.output}: dropped incomplete or outdated lines")
+        note(f"repaired {one_line(str(options.output))}: dropped incomplete or outdated lines")
     if plan.done:
         note(f"resuming: {len(plan.done)} files already screened")
     return summary, plan.todo
@@ -469,26 +548,3 @@ def _fallback_versions(config: ScreenerConfig, lexicon_version: str | None) -> d
 
     lexicon = lexicon_version if lexicon_version is not None else _lexicon_version(config)
     return {"library": __version__, "lexicon": lexicon, "scoring": SCORING_VERSION}
-
-
-def _write_manifest(options: ScanOptions, summary: RunSummary, jobs: int, started: str) -> None:
-    from crisis_screen import __version__
-
-    assert options.manifest is not None
-    manifest = Manifest(
-        crisis_screen_version=__version__,
-        status=summary.status,
-        started_at=started,
-        finished_at=utc_now(),
-        duration_s=round(summary.seconds, 3),
-        inputs=summary.inputs,
-        screened_this_run=summary.screened,
-        skipped_already_done=summary.resumed,
-        ok=summary.ok,
-        error=summary.error,
-        flagged=summary.flagged,
-        versions=summary.versions,
-        settings=options.settings(jobs),
-    )
-    with atomic_output(options.manifest) as out:
-        out.write(manifest.dumps())
