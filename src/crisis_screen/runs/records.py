@@ -11,7 +11,14 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from crisis_screen.models import DocumentFormat, Evidence, SkillResult, Summary, Versions
+from crisis_screen.models import (
+    DocumentFormat,
+    Evidence,
+    ScreenResult,
+    SkillResult,
+    Summary,
+    Versions,
+)
 
 __all__ = [
     "SCHEMA_PATH",
@@ -21,6 +28,7 @@ __all__ = [
     "Timings",
     "rank_key",
     "record_json_schema",
+    "screened_record",
 ]
 
 #: Where the published JSON Schema of a record lives, relative to the repository root.
@@ -138,6 +146,47 @@ class ScanRecord(BaseModel):
     def ok(self) -> bool:
         """True when the file was screened."""
         return self.status == "ok"
+
+
+def screened_record(
+    *,
+    source: str,
+    sha256: str | None,
+    format: DocumentFormat,
+    result: ScreenResult,
+    line_starts: tuple[int, ...],
+    ocr: bool,
+    ocr_pages: tuple[int, ...],
+    read_ms: float,
+    screen_ms: float,
+) -> ScanRecord:
+    """Build the ``ok`` record of a screened file from values the engine made itself.
+
+    The hot path of a run: the result's parts are already validated models, so the record
+    is assembled without validating them again (its JSON is the same as a validated
+    record's). A source name that is not plain ASCII goes through full validation, which
+    also makes any name printable.
+    """
+    fields: dict[str, Any] = {
+        "source": source,
+        "sha256": sha256,
+        "status": "ok",
+        "format": format,
+        "score": result.score,
+        "flagged": result.flagged,
+        "threshold": result.threshold,
+        "evidence": tuple(result.evidence),
+        "line_starts": line_starts,
+        "summary": result.summary,
+        "skills": dict(result.skills),
+        "ocr": ocr,
+        "ocr_pages": tuple(ocr_pages),
+        "versions": result.versions,
+    }
+    if not source.isascii() or (line_starts and len(line_starts) != len(result.evidence)):
+        return ScanRecord(**fields, timings=Timings(read_ms=read_ms, screen_ms=screen_ms))
+    timings = Timings.model_construct(read_ms=read_ms, screen_ms=screen_ms)
+    return ScanRecord.model_construct(**fields, timings=timings)
 
 
 def record_json_schema() -> dict[str, Any]:

@@ -28,12 +28,10 @@ from crisis_screen.runs.engine import Executor, run_lines
 from crisis_screen.runs.records import Manifest, RunStatus, ScanLine
 from crisis_screen.runs.sinks import EvidenceCsvSink, JsonlSink, RankedSink, Sink, atomic_output
 from crisis_screen.runs.sources import Source, walk_paths
+from crisis_screen.runs.workers import FILES_PER_DEFAULT_JOB
 from crisis_screen.screener import ScreenerConfig
 
 __all__ = ["RunInterrupted", "RunSummary", "ScanOptions", "open_executor", "run", "scan"]
-
-#: Without ``jobs``, one worker per this many files (up to the available cores).
-FILES_PER_DEFAULT_JOB = 300
 
 
 class RunInterrupted(BaseException):
