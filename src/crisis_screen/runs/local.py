@@ -129,12 +129,14 @@ class PoolStats:
 
     Attributes:
         started: Worker processes started.
+        preloaded: Workers that took the fork server's screener (the others built theirs).
         stopped: Files stopped for running past their time limit.
         crashed: Files whose worker died twice on them.
         lost: Worker processes that died or were stopped (and replaced when needed).
     """
 
     started: int = 0
+    preloaded: int = 0
     stopped: int = 0
     crashed: int = 0
     lost: int = 0
@@ -283,9 +285,11 @@ class ProcessPoolRunner(Executor[int]):
             while worker.conn.poll():
                 kind, value = worker.conn.recv()
                 if kind == "ready":
+                    versions, preloaded = value
                     worker.ready = True
                     self._failed_starts = 0
-                    self._versions = self._versions or value
+                    self._versions = self._versions or versions
+                    self.stats.preloaded += int(preloaded)
                 elif kind == "done" and worker.job is not None:
                     self._fill(worker.job, value)
                     worker.job = None

@@ -160,33 +160,29 @@ def screened_record(
     read_ms: float,
     screen_ms: float,
 ) -> ScanRecord:
-    """Build the ``ok`` record of a screened file from values the engine made itself.
+    """Build the ``ok`` record of a screened file from the result the screener made.
 
-    The hot path of a run: the result's parts are already validated models, so the record
-    is assembled without validating them again (its JSON is the same as a validated
-    record's). A source name that is not plain ASCII goes through full validation, which
-    also makes any name printable.
+    The result's parts are models already, so validating the record only checks the few
+    fields set here (pydantic does not validate model instances again): measured faster
+    than ``model_construct``, which assembles the fields in Python.
     """
-    fields: dict[str, Any] = {
-        "source": source,
-        "sha256": sha256,
-        "status": "ok",
-        "format": format,
-        "score": result.score,
-        "flagged": result.flagged,
-        "threshold": result.threshold,
-        "evidence": tuple(result.evidence),
-        "line_starts": line_starts,
-        "summary": result.summary,
-        "skills": dict(result.skills),
-        "ocr": ocr,
-        "ocr_pages": tuple(ocr_pages),
-        "versions": result.versions,
-    }
-    if not source.isascii() or (line_starts and len(line_starts) != len(result.evidence)):
-        return ScanRecord(**fields, timings=Timings(read_ms=read_ms, screen_ms=screen_ms))
-    timings = Timings.model_construct(read_ms=read_ms, screen_ms=screen_ms)
-    return ScanRecord.model_construct(**fields, timings=timings)
+    return ScanRecord(
+        source=source,
+        sha256=sha256,
+        status="ok",
+        format=format,
+        score=result.score,
+        flagged=result.flagged,
+        threshold=result.threshold,
+        evidence=result.evidence,
+        line_starts=line_starts,
+        summary=result.summary,
+        skills=result.skills,
+        ocr=ocr,
+        ocr_pages=ocr_pages,
+        timings=Timings(read_ms=read_ms, screen_ms=screen_ms),
+        versions=result.versions,
+    )
 
 
 def record_json_schema() -> dict[str, Any]:

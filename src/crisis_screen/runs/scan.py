@@ -24,11 +24,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
+from crisis_screen.extract.limits import ExtractionLimits
 from crisis_screen.runs.engine import Executor, run_lines
 from crisis_screen.runs.records import Manifest, RunStatus, ScanLine
 from crisis_screen.runs.sinks import EvidenceCsvSink, JsonlSink, RankedSink, Sink, atomic_output
 from crisis_screen.runs.sources import Source, walk_paths
-from crisis_screen.runs.workers import FILES_PER_DEFAULT_JOB
+from crisis_screen.runs.workers import DEFAULT_WORKER_MEMORY, FILES_PER_DEFAULT_JOB
 from crisis_screen.screener import ScreenerConfig
 
 __all__ = ["RunInterrupted", "RunSummary", "ScanOptions", "open_executor", "run", "scan"]
@@ -171,6 +172,10 @@ class ScanOptions:
         follow_symlinks: Follow symlinks that lead out of the folders.
         resume: Continue an interrupted JSONL output.
         fail_fast: Stop at the first file that fails.
+        time_limit: Seconds allowed per file (None: the reading limits' default, 30); in
+            worker processes a file still running at 1.5 times this is stopped.
+        worker_memory: MiB of memory each worker process may add once ready (None: 2048;
+            0: no ceiling; Linux).
     """
 
     paths: tuple[str, ...]
@@ -188,6 +193,8 @@ class ScanOptions:
     follow_symlinks: bool = False
     resume: bool = False
     fail_fast: bool = False
+    time_limit: float | None = None
+    worker_memory: int | None = None
 
     def settings(self, jobs: int) -> dict[str, Any]:
         """The settings recorded in the manifest."""
@@ -266,7 +273,7 @@ def open_executor(options: ScanOptions, n_todo: int) -> Iterator[tuple[Executor[
     jobs = default_jobs_for(options, n_todo)
     if options.scheduler is None and (jobs == 1 or n_todo == 1):
         screener = config.build()
-        yield InProcessExecutor(screener), screener.versions.lexicon
+        yield InProcessExecutor(screener, _limits(options)), screener.versions.lexicon
         return
     version = _lexicon_version(config) if config.lexicon or config.overlays else None
     with contextlib.ExitStack() as stack:
@@ -277,9 +284,21 @@ def open_executor(options: ScanOptions, n_todo: int) -> Iterator[tuple[Executor[
             stack.enter_context(dask.screeners_on(client, config))
             yield dask.DaskExecutor(client, config), version
             return
-        pool = ProcessPoolRunner(config, min(jobs, n_todo))
+        memory = options.worker_memory
+        pool = ProcessPoolRunner(
+            config,
+            min(jobs, n_todo),
+            limits=_limits(options),
+            memory_limit=DEFAULT_WORKER_MEMORY if memory is None else memory * 2**20 or None,
+        )
         stack.callback(pool.close)
         yield pool, version
+
+
+def _limits(options: ScanOptions) -> ExtractionLimits | None:
+    if options.time_limit is None:
+        return None
+    return ExtractionLimits(time_limit=options.time_limit)
 
 
 def _html_meta(options: ScanOptions, versions: dict[str, str], started: str) -> dict[str, str]:

@@ -266,8 +266,8 @@ def worker_main(
 ) -> None:
     """Body of a worker process: get ready, then screen chunks until told to stop.
 
-    Messages to the pool: ``("ready", versions)`` or ``("failed", error type)`` once, then
-    ``("done", lines)`` per chunk. A chunk that ran out of memory ends the worker after its
+    Messages to the pool: ``("ready", (versions, preloaded))`` or ``("failed", error type)``
+    once, then ``("done", lines)`` per chunk. A chunk that ran out of memory ends the worker after its
     lines are sent, so the next chunk starts in a fresh process.
 
     Args:
@@ -283,7 +283,7 @@ def worker_main(
     with contextlib.suppress(OSError, AttributeError):
         os.setpgrp()
     _watch_parent()
-    from crisis_screen.runs.cache import screener_for
+    from crisis_screen.runs.cache import screener_builds, screener_for
     from crisis_screen.runs.screen import error_record, screen_sources, to_line
 
     try:
@@ -293,7 +293,7 @@ def worker_main(
         os._exit(0)
     _extend_for_ocr(progress, limits)
     _limit_memory(memory)
-    conn.send(("ready", screener.versions))
+    conn.send(("ready", (screener.versions, screener_builds() == 0)))
     while True:
         try:
             sources = conn.recv()
