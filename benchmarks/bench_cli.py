@@ -10,6 +10,8 @@ start-up included:
   with N, alternated A B A B (``--rounds`` times); the medians give the ratio
   ``script time / scan time`` (at least 1.0: the scan is as fast as the script);
 - ``crisis-screen scan one.txt -o out.jsonl -q``: the fixed cost of a call (median);
+- the CPU time of each process tree (orphaned descendants reaped by the probe), a figure
+  less disturbed than wall time on a busy machine;
 - peak memory of the scans (the largest single process, ``ru_maxrss`` of the waited-for tree,
   and the sampled sum over the tree), also at ``--small`` files, to show it does not grow with
   the number of files;
@@ -123,7 +125,6 @@ def _tree_rss_kib(pid: int) -> int:
 def timed(cmd: list[str], output: Path) -> dict[str, Any]:
     """Run ``cmd`` in a probe process (so its rusage is its own), sampling tree RSS."""
     probe = [sys.executable, str(Path(__file__).resolve()), "--probe", "--", *cmd]
-    start = time.perf_counter()
     proc = subprocess.Popen(probe, env=_env(), stdout=subprocess.PIPE, text=True)
     peak_tree = 0
     stop = threading.Event()
@@ -137,16 +138,17 @@ def timed(cmd: list[str], output: Path) -> dict[str, Any]:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     out, _ = proc.communicate()
-    wall = time.perf_counter() - start
     stop.set()
     sampler.join()
     probe_result = json.loads(out)
+    wall = probe_result["wall_s"]
     lines = output.read_text(encoding="utf-8").splitlines() if output.exists() else []
     return {
         "files": len(lines),
         "flagged": sum(1 for line in lines if '"flagged":true' in line.replace(" ", "")),
         "exit_code": probe_result["returncode"],
         "wall_s": round(wall, 3),
+        "cpu_s": round(probe_result["cpu_s"], 3),
         "peak_rss_process_mib": round(probe_result["maxrss_kib"] / 1024, 1),
         "peak_rss_tree_mib": round(peak_tree / 1024, 1),
     }
@@ -158,10 +160,30 @@ def scan_cmd(target: Path, output: Path, jobs: int | None) -> list[str]:
 
 
 def probe_main(cmd: list[str]) -> None:
-    """Run ``cmd`` and print its exit code and the peak RSS of its process tree."""
+    """Run ``cmd``; print its exit code, wall time, and the CPU time and peak RSS of its tree.
+
+    The probe makes itself the reaper of orphaned descendants (Linux), so processes the
+    command leaves to exit after it (a fork server, its workers) are waited for here and
+    their CPU time counted too; the wall time is the command's own.
+    """
+    subreaper = False
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        subreaper = libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    start = time.perf_counter()
     returncode = subprocess.call(cmd, env=_env())
+    wall = time.perf_counter() - start
+    while subreaper:
+        try:
+            os.wait()
+        except ChildProcessError:
+            break
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(json.dumps({"returncode": returncode, "maxrss_kib": usage.ru_maxrss}))
+    cpu = usage.ru_utime + usage.ru_stime
+    print(json.dumps({"returncode": returncode, "maxrss_kib": usage.ru_maxrss, "wall_s": wall,
+                      "cpu_s": cpu}))  # fmt: skip
 
 
 def compare(folder: Path, script: Path, jobs: int, rounds: int, workdir: Path) -> dict[str, Any]:
@@ -190,6 +212,13 @@ def compare(folder: Path, script: Path, jobs: int, rounds: int, workdir: Path) -
         "scan_rate_per_s": round(files / scan_s, 1),
         "script_rate_per_s": round(scripts[-1]["files"] / script_s, 1),
         "ratio": round(script_s / scan_s, 3),
+        "scan_cpu_s": [r["cpu_s"] for r in scans],
+        "script_cpu_s": [r["cpu_s"] for r in scripts],
+        "cpu_ratio": round(
+            statistics.median(r["cpu_s"] for r in scripts)
+            / statistics.median(r["cpu_s"] for r in scans),
+            3,
+        ),
         "scan_exit_codes": sorted({r["exit_code"] for r in scans}),
         "scan_files": sorted({r["files"] for r in scans}),
         "script_files": sorted({r["files"] for r in scripts}),
@@ -343,6 +372,8 @@ def _print(results: dict[str, Any]) -> None:
             f" {c['peak_rss_tree_mib']:.0f} MiB tree"
         )
         print(f"      scan runs {c['scan_wall_s']}  script runs {c['script_wall_s']}")
+        print(f"      CPU time of the process trees: scan {c['scan_cpu_s']}  script "
+              f"{c['script_cpu_s']}  (script/scan {c['cpu_ratio']:.2f})")  # fmt: skip
     one = results["one_file"]
     print(f"  scan one.txt: median {one['median_s']:.2f}s  (runs {one['all_s']})")
     for run in results.get("small", []):
