@@ -15,6 +15,10 @@ import json
 import os
 from datetime import date
 
+# What a worker imports to read and screen files, imported once here instead of per worker.
+import crisis_screen.runs.cache
+import crisis_screen.runs.screen  # noqa: F401
+from crisis_screen.experience import find_positions
 from crisis_screen.runs.workers import PRELOAD_ENV
 from crisis_screen.screener import Screener, ScreenerConfig
 
@@ -36,11 +40,28 @@ def _config() -> ScreenerConfig:
         return ScreenerConfig()  # workers whose config differs build their own
 
 
+def _warm_up(screener: Screener) -> None:
+    """Screen one made-up resume, so parts built on first use exist before workers fork.
+
+    The resume holds a dated position and one term of the screener's own lexicon; its dates
+    are read too (the date reader is built on first use). The screener's caches are
+    idempotent, so this changes no later result.
+    """
+    entry = next(iter(screener.lexicon.term_entries()), None)
+    if entry is None:
+        return
+    today = date.today()
+    text = f"Example Role, {today.year - 3} - {today.year}\n- {entry.term}\n"
+    screener.screen_text(text, source="<warm-up>")
+    find_positions(text, today)
+
+
 #: The configuration ``SCREENER`` was built from (workers reuse it only for an equal config).
 CONFIG = _config()
 SCREENER: Screener | None
 try:
     SCREENER = CONFIG.build()
+    _warm_up(SCREENER)
 except Exception:  # a broken lexicon: workers build (and report) it themselves
     SCREENER = None
 # Everything built so far lives as long as the workers: keep their collectors from scanning

@@ -267,8 +267,8 @@ def worker_main(
     """Body of a worker process: get ready, then screen chunks until told to stop.
 
     Messages to the pool: ``("ready", (versions, preloaded))`` or ``("failed", error type)``
-    once, then ``("done", lines)`` per chunk. A chunk that ran out of memory ends the worker after its
-    lines are sent, so the next chunk starts in a fresh process.
+    once, then ``("done", lines)`` per chunk. A chunk that ran out of memory ends the worker
+    after its lines are sent, so the next chunk starts in a fresh process.
 
     Args:
         conn: This worker's end of its pipe to the pool.
