@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -81,6 +82,24 @@ def test_a_file_past_its_time_limit_is_stopped_and_the_batch_goes_on(tmp_path: P
     spent = (record["timings"]["read_ms"] + record["timings"]["screen_ms"]) / 1000
     assert STOP_FACTOR * limit <= spent < 2 * limit
     assert took < 60
+
+
+SCAN = Path(__file__).resolve().parents[1] / "sample_resumes" / "mobile_crisis_paramedic_scan.pdf"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
+def test_an_ocr_page_gets_its_own_time_from_the_watchdog_too(tmp_path: Path) -> None:
+    # OCR of this one-page scan takes seconds, longer than 1.5 times the one-second limit:
+    # the page's own ocr_page_time (as the reader's budget grants it) keeps it going.
+    files = _folder(tmp_path, {"a04_scan.pdf": SCAN.read_bytes()})
+    limit = ExtractionLimits(time_limit=1.0)
+    runner = ProcessPoolRunner(ScreenerConfig(), 2, chunk_size=4, limits=limit)
+    lines = _run(files, runner)
+    record = json.loads(next(line.json for line in lines if line.source.endswith("_scan.pdf")))
+    assert record["status"] == "ok" and record["ocr_pages"] == [1]
+    assert runner.stats.stopped == 0
+    assert all(line.status == "ok" for line in lines)
 
 
 @pytest.mark.slow

@@ -145,6 +145,9 @@ class PoolStats:
 class ProcessPoolRunner(Executor[int]):
     """Local worker processes, each on one chunk at a time, watched and replaced as needed.
 
+    Up to ``queue_depth`` chunks per worker wait in this process, so a worker that finishes
+    gets its next chunk at once even when the chunk the run is waiting for is still out.
+
     Args:
         config: The screener workers use (the fork server's when equal, else built once
             per worker).
@@ -169,6 +172,7 @@ class ProcessPoolRunner(Executor[int]):
     ) -> None:
         self.config = config
         self.slots = workers
+        self.queue_depth = 4
         self.chunk_size = chunk_size
         self.limits = limits or ExtractionLimits()
         self.memory_limit = memory_limit
@@ -262,22 +266,31 @@ class ProcessPoolRunner(Executor[int]):
     def _spawn(self) -> _Worker:
         parent_end, child_end = self._context.Pipe(duplex=True)
         progress = Progress(self._context, STOP_FACTOR * self.limits.time_limit)
-        process = self._context.Process(  # type: ignore[attr-defined]
-            target=worker_main,
-            args=(child_end, progress, self.config, self.limits, self.memory_limit),
-            name="crisis-screen-worker",
-            daemon=True,
-        )
         try:
-            process.start()
-        except OSError as exc:
-            raise CrisisScreenError(f"screening workers could not start ({exc})") from None
+            process = self._start(child_end, progress)
+        except OSError:
+            # The fork server itself died (killed, out of memory): start a new one, once.
+            self._context = mp_context(preload_spec(self.config))
+            try:
+                process = self._start(child_end, progress)
+            except OSError as exc:
+                raise CrisisScreenError(f"screening workers could not start ({exc})") from None
         finally:
             child_end.close()
         worker = _Worker(process, parent_end, progress)
         self._workers.append(worker)
         self.stats.started += 1
         return worker
+
+    def _start(self, child_end: Connection, progress: Progress) -> BaseProcess:
+        process = self._context.Process(  # type: ignore[attr-defined]
+            target=worker_main,
+            args=(child_end, progress, self.config, self.limits, self.memory_limit),
+            name="crisis-screen-worker",
+            daemon=True,
+        )
+        process.start()
+        return process  # type: ignore[no-any-return]
 
     def _take_messages(self, worker: _Worker) -> bool:
         """Read what ``worker`` sent; False when its pipe is closed (it died)."""
