@@ -228,22 +228,37 @@ def test_screen_paths_in_two_processes_matches_one(screener: Screener, tmp_path:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["scan", "resumes/"], True),
-        (["scan", "resumes/", "--jobs", "2"], True),
-        (["scan", "resumes/", "--jobs", "1"], False),
-        (["scan", "resumes/", "-j", "1"], False),
-        (["scan", "resumes/", "--jobs=1"], False),
-        (["scan", "resumes/", "--scheduler", "local"], False),
+        (["scan", "{folder}", "--jobs", "2"], True),
+        (["scan", "{folder}", "-j2", "-o", "out.jsonl"], True),
+        (["scan", "{big}"], None),  # workers when the machine has two cores or more
+        (["scan", "{folder}"], False),  # a small batch is screened in the main process
+        (["scan", "{one}", "--jobs", "2"], False),  # one file never needs workers
+        (["scan", "{folder}", "--jobs", "1"], False),
+        (["scan", "{folder}", "-j", "1"], False),
+        (["scan", "{folder}", "--jobs=1"], False),
+        (["scan", "{folder}", "--jobs", "2", "--scheduler", "local"], False),
         (["scan", "--help"], False),
         (["evaluate", "lines.jsonl"], False),
         ([], False),
     ],
 )
-def test_cli_starts_worker_server_early_only_for_local_parallel_scans(
-    argv: list[str], expected: bool
+def test_cli_starts_worker_server_early_only_for_scans_that_use_workers(
+    tmp_path: Path, argv: list[str], expected: bool | None
 ) -> None:
     from crisis_screen.cli import _may_use_workers
+    from crisis_screen.runs.workers import FILES_PER_DEFAULT_JOB, default_jobs
 
+    folder, big = tmp_path / "few", tmp_path / "many"
+    folder.mkdir()
+    big.mkdir()
+    for i in range(3):
+        (folder / f"cv{i}.txt").write_text("Barista\n")
+    for i in range(2 * FILES_PER_DEFAULT_JOB):
+        (big / f"cv{i}.txt").write_text("Barista\n")
+    names = {"folder": str(folder), "big": str(big), "one": str(folder / "cv0.txt")}
+    argv = [a.format(**names) for a in argv]
+    if expected is None:
+        expected = default_jobs() >= 2
     assert _may_use_workers(argv) is expected
 
 

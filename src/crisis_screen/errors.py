@@ -68,6 +68,18 @@ class LimitExceededError(ExtractionError):
     """The file exceeds a configured safety limit (size, pages, ratio, time, nesting)."""
 
 
+class TimeLimitExceededError(LimitExceededError):
+    """Reading and screening the file took longer than its time limit, and it was stopped.
+
+    In a batch's worker processes a watchdog stops the worker (and replaces it) when a file
+    runs past its limit; the batch goes on with the other files.
+    """
+
+
+class MemoryLimitExceededError(LimitExceededError):
+    """Reading or screening the file needed more memory than a worker process may use."""
+
+
 class LabelsError(CrisisScreenError):
     """A label file for ``evaluate`` cannot be used as it is.
 

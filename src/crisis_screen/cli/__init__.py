@@ -76,25 +76,49 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> Any:
     """Run the command line (console-script entry point)."""
     args = sys.argv[1:] if argv is None else argv
-    if _may_use_workers(args):
+    params = _local_scan_params(args)
+    if params is not None:
         # Worker processes fork from a server that must first import spaCy and build the
-        # screener (~1.5 s): start it before this process spends its own ~0.5 s importing.
+        # screener (over a second): start it before this process spends its own time
+        # importing, if this scan will use workers at all.
         from crisis_screen.runs.workers import start_early
 
-        start_early()
+        start_early(
+            params["paths"],
+            jobs=params["jobs"],
+            lexicon=params["lexicon"],
+            overlays=params["overlays"],
+        )
     return cli.main(args=argv, prog_name="crisis-screen")
 
 
+def _local_scan_params(args: list[str]) -> dict[str, Any] | None:
+    """The paths, jobs, lexicon and overlays of a ``scan`` that may run local workers, else None.
+
+    Parsed with the command's own options (click only, no callbacks), so a scan on Dask, a
+    ``--help`` or another command gives None.
+    """
+    if not args or args[0] != "scan" or "-h" in args or "--help" in args:
+        return None
+    from crisis_screen.cli.scan import scan
+
+    try:
+        params = scan.make_context("scan", list(args[1:]), resilient_parsing=True).params
+    except click.ClickException:
+        return None  # the real parse reports it
+    if params.get("scheduler") or params.get("jobs") == 1:
+        return None
+    return {
+        "paths": tuple(params.get("paths") or ()),
+        "jobs": params.get("jobs"),
+        "lexicon": tuple(params.get("lexicon") or ()),
+        "overlays": tuple(params.get("overlays") or ()),
+    }
+
+
 def _may_use_workers(args: list[str]) -> bool:
-    """Return True for a ``scan`` that may run local worker processes (a cheap argv look)."""
-    if not args or args[0] != "scan" or "--help" in args or "-h" in args:
-        return False
-    for i, arg in enumerate(args):
-        if arg.startswith("--scheduler"):
-            return False
-        value = arg.split("=", 1)[1] if arg.startswith("--jobs=") else None
-        if arg in ("--jobs", "-j") and i + 1 < len(args):
-            value = args[i + 1]
-        if value == "1":
-            return False
-    return True
+    """Return True for a ``scan`` that will run local worker processes (see ``start_early``)."""
+    from crisis_screen.runs.workers import pool_likely
+
+    params = _local_scan_params(args)
+    return params is not None and pool_likely(params["paths"], params["jobs"])

@@ -315,6 +315,20 @@ def _finish(summary: RunSummary, quiet: bool) -> None:
     "a local cluster of --jobs processes. Needs crisis_screen[dask] here and on the workers, "
     "which must see PATHS at the same paths.",
 )
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Seconds allowed per file (default 30). With worker processes a file still running "
+    "at 1.5 times this is stopped and recorded as TimeLimitExceededError.",
+)
+@click.option(
+    "--worker-memory",
+    type=click.IntRange(min=0),
+    metavar="MIB",
+    help="Memory each worker process may add once ready (default 2048; 0: no ceiling; "
+    "Linux). A file needing more is recorded as MemoryLimitExceededError.",
+)
 @click.option("--include", multiple=True, help="Glob of files to screen inside folders.")
 @click.option("--exclude", multiple=True, help="Glob of files/folders to skip inside folders.")
 @click.option(

@@ -11,7 +11,14 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from crisis_screen.models import DocumentFormat, Evidence, SkillResult, Summary, Versions
+from crisis_screen.models import (
+    DocumentFormat,
+    Evidence,
+    ScreenResult,
+    SkillResult,
+    Summary,
+    Versions,
+)
 from crisis_screen.safe_text import record_name, source_path
 
 __all__ = [
@@ -22,6 +29,7 @@ __all__ = [
     "Timings",
     "rank_key",
     "record_json_schema",
+    "screened_record",
 ]
 
 #: Where the published JSON Schema of a record lives, relative to the repository root.
@@ -161,6 +169,44 @@ class ScanRecord(BaseModel):
     def path(self) -> str:
         """The path screened, as walked (undecodable bytes as ``os.fsdecode`` surrogates)."""
         return source_path(self.source, self.source_hex)
+
+
+def screened_record(
+    *,
+    source: str,
+    sha256: str | None,
+    format: DocumentFormat,
+    result: ScreenResult,
+    line_starts: tuple[int, ...],
+    ocr: bool,
+    ocr_pages: tuple[int, ...],
+    read_ms: float,
+    screen_ms: float,
+) -> ScanRecord:
+    """Build the ``ok`` record of a screened file from the result the screener made.
+
+    The result's parts are models already, which pydantic does not validate again, so
+    validating the record costs only its own few fields: measured no slower than building
+    it unvalidated (``model_construct`` is slower, :func:`crisis_screen.models.trusted` the
+    same), and it keeps the record's own checks (printable names, consistent fields).
+    """
+    return ScanRecord(
+        source=source,
+        sha256=sha256,
+        status="ok",
+        format=format,
+        score=result.score,
+        flagged=result.flagged,
+        threshold=result.threshold,
+        evidence=result.evidence,
+        line_starts=line_starts,
+        summary=result.summary,
+        skills=result.skills,
+        ocr=ocr,
+        ocr_pages=ocr_pages,
+        timings=Timings(read_ms=read_ms, screen_ms=screen_ms),
+        versions=result.versions,
+    )
 
 
 def record_json_schema() -> dict[str, Any]:

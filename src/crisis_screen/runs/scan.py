@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from crisis_screen.errors import OutputWriteError
+from crisis_screen.extract.limits import ExtractionLimits
 from crisis_screen.runs.engine import Executor, run_lines
 from crisis_screen.runs.manifest import reserve_manifest, utc_now, write_run_manifest
 from crisis_screen.runs.records import RunStatus, ScanLine
@@ -42,6 +43,7 @@ from crisis_screen.runs.sinks import (
     writing,
 )
 from crisis_screen.runs.sources import Source, walk_paths
+from crisis_screen.runs.workers import DEFAULT_WORKER_MEMORY, FILES_PER_DEFAULT_JOB
 from crisis_screen.safe_text import one_line, record_name
 from crisis_screen.screener import ScreenerConfig
 
@@ -49,9 +51,6 @@ if TYPE_CHECKING:
     from crisis_screen.report.decisions import Decision
 
 __all__ = ["RunInterrupted", "RunSummary", "ScanOptions", "open_executor", "run", "scan"]
-
-#: Without ``jobs``, one worker per this many files (up to the available cores).
-FILES_PER_DEFAULT_JOB = 300
 
 
 class RunInterrupted(BaseException):
@@ -208,6 +207,10 @@ class ScanOptions:
         redact: Mask identity (file names, contact details, the name/contact block) in the
             HTML, CSV, table and evidence CSV outputs (:mod:`crisis_screen.report.redact`).
         decisions: A ``decisions.json`` exported by a report, shown in the HTML report.
+        time_limit: Seconds allowed per file (None: the reading limits' default, 30); in
+            worker processes a file still running at 1.5 times this is stopped.
+        worker_memory: MiB of memory each worker process may add once ready (None: 2048;
+            0: no ceiling; Linux).
     """
 
     paths: tuple[str, ...]
@@ -227,6 +230,8 @@ class ScanOptions:
     fail_fast: bool = False
     redact: bool = False
     decisions: Path | None = None
+    time_limit: float | None = None
+    worker_memory: int | None = None
 
     def settings(self, jobs: int) -> dict[str, Any]:
         """The settings recorded in the manifest."""
@@ -306,7 +311,7 @@ def open_executor(options: ScanOptions, n_todo: int) -> Iterator[tuple[Executor[
     jobs = default_jobs_for(options, n_todo)
     if options.scheduler is None and (jobs == 1 or n_todo == 1):
         screener = config.build()
-        yield InProcessExecutor(screener), screener.versions.lexicon
+        yield InProcessExecutor(screener, _limits(options)), screener.versions.lexicon
         return
     version = _lexicon_version(config) if config.lexicon or config.overlays else None
     with contextlib.ExitStack() as stack:
@@ -317,9 +322,21 @@ def open_executor(options: ScanOptions, n_todo: int) -> Iterator[tuple[Executor[
             stack.enter_context(dask.screeners_on(client, config))
             yield dask.DaskExecutor(client, config), version
             return
-        pool = ProcessPoolRunner(config, min(jobs, n_todo))
+        memory = options.worker_memory
+        pool = ProcessPoolRunner(
+            config,
+            min(jobs, n_todo),
+            limits=_limits(options),
+            memory_limit=DEFAULT_WORKER_MEMORY if memory is None else memory * 2**20 or None,
+        )
         stack.callback(pool.close)
         yield pool, version
+
+
+def _limits(options: ScanOptions) -> ExtractionLimits | None:
+    if options.time_limit is None:
+        return None
+    return ExtractionLimits(time_limit=options.time_limit)
 
 
 def _html_meta(options: ScanOptions, versions: dict[str, str], started: str) -> dict[str, str]:

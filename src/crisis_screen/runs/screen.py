@@ -12,18 +12,19 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from crisis_screen.errors import ExtractionError
+from crisis_screen.errors import ExtractionError, MemoryLimitExceededError
 from crisis_screen.extract.limits import ExtractionLimits
 from crisis_screen.models import Document, Evidence, ScreenResult, Versions
-from crisis_screen.runs.records import ScanLine, ScanRecord, Timings
+from crisis_screen.runs.records import ScanLine, ScanRecord, Timings, screened_record
 from crisis_screen.runs.sources import Fetched, MemorySource, Source, fetch, is_url
 
 if TYPE_CHECKING:
     from crisis_screen.screener import Screener
 
 __all__ = [
+    "Watch",
     "crash_line",
     "crash_record",
     "error_record",
@@ -31,6 +32,7 @@ __all__ = [
     "screen_fetched",
     "screen_source",
     "screen_sources",
+    "stopped_line",
     "to_line",
 ]
 
@@ -39,6 +41,20 @@ __all__ = [
 URL_READ_THREADS = 16
 _READ_POOL: ThreadPoolExecutor | None = None
 _READ_POOL_LOCK = threading.Lock()
+_MEMORY_REASON = "needs more memory than this process may use"
+
+
+class Watch(Protocol):
+    """Told where screening a chunk stands (a worker's watchdog slot reads it)."""
+
+    def begin(self, index: int) -> None:
+        """Source ``index`` of the chunk is being read now."""
+
+    def screening(self) -> None:
+        """The current source is read; screening it starts now."""
+
+
+_DEFAULT_LIMITS = ExtractionLimits()
 
 
 def elapsed_ms(seconds: float) -> float:
@@ -85,22 +101,16 @@ def ok_record(
     """Build the record of a screened file (``t0`` read started, ``t1`` screening started)."""
     line_starts = evidence_line_starts(document.text, result.evidence)
     t2 = time.perf_counter()
-    return ScanRecord(
+    return screened_record(
         source=source,
         sha256=sha,
-        status="ok",
         format=document.format,
-        score=result.score,
-        flagged=result.flagged,
-        threshold=result.threshold,
-        evidence=result.evidence,
+        result=result,
         line_starts=line_starts,
-        summary=result.summary,
-        skills=result.skills,
         ocr=document.ocr,
         ocr_pages=document.ocr_pages,
-        timings=Timings(read_ms=elapsed_ms(t1 - t0), screen_ms=elapsed_ms(t2 - t1)),
-        versions=result.versions,
+        read_ms=elapsed_ms(t1 - t0),
+        screen_ms=elapsed_ms(t2 - t1),
     )
 
 
@@ -115,9 +125,12 @@ def error_record(
     """Build the error record of a file that could not be screened.
 
     The reason is the exception's one-line reason (never resume text); an unexpected exception
-    is reported by its type only.
+    is reported by its type only; running out of memory is a
+    :class:`~crisis_screen.errors.MemoryLimitExceededError`.
     """
     now = time.perf_counter()
+    if isinstance(exc, MemoryError):
+        exc = MemoryLimitExceededError(source, _MEMORY_REASON)
     if isinstance(exc, ExtractionError):
         reason = _one_line(exc.reason)
     elif isinstance(exc, OSError) and exc.strerror:
@@ -163,8 +176,11 @@ def crash_record(source: str, versions: Versions | None) -> ScanRecord:
         error_type="WorkerCrashed",
         error="the worker process died while reading or screening this file",
         timings=Timings(read_ms=0.0, screen_ms=0.0),
-        versions=versions or Versions(library="unknown", lexicon="unknown", scoring="unknown"),
+        versions=versions or _UNKNOWN_VERSIONS,
     )
+
+
+_UNKNOWN_VERSIONS = Versions(library="unknown", lexicon="unknown", scoring="unknown")
 
 
 def crash_line(source: str, versions: Versions | None) -> ScanLine:
@@ -172,11 +188,46 @@ def crash_line(source: str, versions: Versions | None) -> ScanLine:
     return to_line(crash_record(source, versions))
 
 
+def stopped_line(
+    source: str,
+    versions: Versions | None,
+    *,
+    read_s: float,
+    screen_s: float,
+    limit_s: float,
+) -> ScanLine:
+    """The serialised record of a file stopped by the watchdog for running past its limit.
+
+    Args:
+        source: The file.
+        versions: Versions of the run's records (unknown when None).
+        read_s: Seconds it had spent reading when it was stopped.
+        screen_s: Seconds it had spent screening (0 when it was still being read).
+        limit_s: The time it was allowed.
+
+    Returns:
+        A ``TimeLimitExceededError`` error record, serialised.
+    """
+    stage = "screening" if screen_s > 0 else "reading"
+    took = read_s + screen_s
+    reason = f"stopped after {took:.1f} s while {stage} the file (time limit {limit_s:g} s)"
+    record = ScanRecord(
+        source=source,
+        status="error",
+        error_type="TimeLimitExceededError",
+        error=reason,
+        timings=Timings(read_ms=elapsed_ms(read_s), screen_ms=elapsed_ms(screen_s)),
+        versions=versions or _UNKNOWN_VERSIONS,
+    )
+    return to_line(record)
+
+
 def screen_fetched(
     screener: Screener,
     fetched: Fetched,
     limits: ExtractionLimits | None = None,
     lock: threading.Lock | None = None,
+    watch: Watch | None = None,
 ) -> ScanRecord:
     """Extract and screen a source already read; failures become an ``error`` record.
 
@@ -185,13 +236,14 @@ def screen_fetched(
         fetched: The source's bytes (or why they could not be read), from :func:`fetch`.
         limits: Extraction limits; the defaults when None.
         lock: Held while screening (a screener is used by one thread at a time).
+        watch: Told when screening starts (a worker's watchdog slot).
 
     Returns:
         The record (never raises for a bad source).
     """
     from crisis_screen.extract import read_bytes
 
-    limits = limits or ExtractionLimits()
+    limits = limits or _DEFAULT_LIMITS
     source, sha, versions = fetched.source, fetched.sha256, screener.versions
     # Reading may have happened earlier (concurrently): back-date t0 so read_ms includes it.
     t0 = time.perf_counter() - fetched.seconds
@@ -202,6 +254,8 @@ def screen_fetched(
         document = read_bytes(fetched.data, filename=source, limits=limits)
     except Exception as exc:  # read_bytes promises ExtractionError only; be safe anyway
         return error_record(source, sha, exc, t0, None, versions)
+    if watch is not None:
+        watch.screening()
     t1 = time.perf_counter()
     try:
         with lock or nullcontext():
@@ -228,7 +282,7 @@ def screen_source(
     Returns:
         The record.
     """
-    limits = limits or ExtractionLimits()
+    limits = limits or _DEFAULT_LIMITS
     return screen_fetched(screener, fetch(source, limits, storage_options), limits)
 
 
@@ -246,6 +300,7 @@ def screen_sources(
     limits: ExtractionLimits | None = None,
     storage_options: dict[str, Any] | None = None,
     lock: threading.Lock | None = None,
+    watch: Watch | None = None,
 ) -> list[ScanRecord]:
     """Screen sources in order (one chunk of a run); never raises for a bad source.
 
@@ -257,19 +312,22 @@ def screen_sources(
         limits: Reading limits; the defaults when None.
         storage_options: fsspec options for URLs.
         lock: Held while screening each source.
+        watch: Told which source is being read and screened (a worker's watchdog slot).
 
     Returns:
         One record per source, in order.
     """
-    limits = limits or ExtractionLimits()
+    limits = limits or _DEFAULT_LIMITS
     urls = [s for s in sources if not isinstance(s, MemorySource) and is_url(s)]
     ahead: dict[str, Fetched] = {}
     if urls:
         fetched = _read_pool().map(lambda u: fetch(u, limits, storage_options), urls)
         ahead = dict(zip(urls, fetched, strict=True))
     records: list[ScanRecord] = []
-    for source in sources:
-        done = ahead.get(source) if isinstance(source, str) else None
+    for index, source in enumerate(sources):
+        if watch is not None:
+            watch.begin(index)
+        done = ahead.get(source) if ahead and isinstance(source, str) else None
         done = done or fetch(source, limits, storage_options)
-        records.append(screen_fetched(screener, done, limits, lock))
+        records.append(screen_fetched(screener, done, limits, lock, watch))
     return records

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from crisis_screen.errors import ExtractionError, LimitExceededError
+from crisis_screen.errors import ExtractionError, LimitExceededError, MemoryLimitExceededError
 from crisis_screen.extract.files import HASH_BLOCK, load_file, sha256_file
 from crisis_screen.extract.limits import ExtractionLimits
 
@@ -118,12 +118,59 @@ def fetch(
     elif is_url(source):
         data, sha, error = _read_url(source, limits, storage_options or {})
     else:
-        loaded = load_file(source, limits, hash_oversized=True)
-        data, sha, error = loaded.data, loaded.sha256, loaded.error
+        data, sha, error = _read_local(source, limits)
     return Fetched(name, data, sha, error, time.perf_counter() - t0)
 
 
 _Read: TypeAlias = "tuple[bytes | None, str | None, ExtractionError | None]"
+
+# O_NONBLOCK: opening a FIFO named on the command line must not wait for a writer (it is then
+# refused as "not a regular file"); reads of regular files are not affected by it.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _read_local(source: str, limits: ExtractionLimits) -> _Read:
+    """Read a local file in one open: ``fstat``, read its size, hash what was read.
+
+    The common case (a regular file within the size limit) costs one open, one ``fstat``
+    and a read of exactly the file's size. Anything else (missing, unreadable, not a regular
+    file, too large) goes to :func:`~crisis_screen.extract.files.load_file`, the reader
+    ``read_document`` uses, so every reason stays the same.
+    """
+    try:
+        fd = os.open(source, _OPEN_FLAGS)
+    except (OSError, ValueError):
+        return _load(source, limits)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limits.max_file_bytes:
+            return _load(source, limits)
+        data = _read_fd(fd, info.st_size, limits.max_file_bytes + 1)
+    except OSError:
+        return _load(source, limits)
+    except MemoryError:
+        reason = "reading the file needs more memory than this process may use"
+        return None, None, MemoryLimitExceededError(source, reason)
+    finally:
+        os.close(fd)
+    return data, hashlib.sha256(data).hexdigest(), None
+
+
+def _read_fd(fd: int, size: int, most: int) -> bytes:
+    """Read up to ``most`` bytes: the ``size`` expected, then whatever the file grew by."""
+    first = os.read(fd, min(size + 1, most))
+    if len(first) <= size:  # a short read of a regular file is its end
+        return first
+    parts, total = [first], len(first)
+    while total < most and (block := os.read(fd, min(HASH_BLOCK, most - total))):
+        parts.append(block)
+        total += len(block)
+    return b"".join(parts)
+
+
+def _load(source: str, limits: ExtractionLimits) -> _Read:
+    loaded = load_file(source, limits, hash_oversized=True)
+    return loaded.data, loaded.sha256, loaded.error
 
 
 def _from_memory(source: MemorySource, limits: ExtractionLimits) -> _Read:

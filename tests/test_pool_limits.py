@@ -1,0 +1,193 @@
+"""Worker processes under their limits: a file past its time limit is stopped, a file needing
+more memory than a worker's ceiling fails alone, and the batch goes on with every file once.
+
+Real worker processes screen real files. The slow file is a resume whose one long section is
+dense with skill terms: screening it takes seconds (far past the tiny time limit given here)
+inside the screener, where no reader's own time check can stop it, so only the watchdog does.
+The large file is a plain text resume padded to 19 MB (under the 20 MB size limit), which a
+worker allowed 16 MB more than it holds cannot even read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from crisis_screen.extract import ExtractionLimits
+from crisis_screen.runs.engine import run_lines
+from crisis_screen.runs.local import ProcessPoolRunner
+from crisis_screen.runs.records import ScanLine
+from crisis_screen.runs.workers import STOP_FACTOR, pool_likely
+from crisis_screen.screener import ScreenerConfig
+from test_batch_support import STRONG, WEAK, cli_env, run_cli
+
+DENSE_LINE = (
+    "Responded to crisis calls as a CIT officer with de-escalation, suicide intervention "
+    "and mobile crisis co-responder work; "
+)
+
+
+def _dense_resume(kib: int) -> str:
+    body = (DENSE_LINE * 80 + "\n") * max(1, kib * 1024 // (len(DENSE_LINE) * 80))
+    return "Pat Example\nEXPERIENCE\n" + body
+
+
+def _folder(tmp_path: Path, special: dict[str, bytes]) -> list[str]:
+    """Twelve ordinary resumes with the special files in the middle, in walk order."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"a{i:02d}.txt").write_text(STRONG if i % 2 else WEAK, encoding="utf-8")
+    for name, data in special.items():
+        (folder / name).write_bytes(data)
+    return sorted(str(p) for p in folder.iterdir())
+
+
+def _run(files: list[str], runner: ProcessPoolRunner) -> list[ScanLine]:
+    try:
+        return list(run_lines(files, runner))
+    finally:
+        runner.close()
+
+
+@pytest.mark.slow
+def test_a_file_past_its_time_limit_is_stopped_and_the_batch_goes_on(tmp_path: Path) -> None:
+    files = _folder(tmp_path, {"a05_slow.txt": _dense_resume(64).encode()})
+    slow = next(f for f in files if f.endswith("_slow.txt"))
+    limit = 0.5
+    runner = ProcessPoolRunner(
+        ScreenerConfig(), 2, chunk_size=4, limits=ExtractionLimits(time_limit=limit)
+    )
+    start = time.monotonic()
+    lines = _run(files, runner)
+    took = time.monotonic() - start
+
+    # Every file once, in order; only the slow one failed, with a typed record.
+    assert [line.source for line in lines] == files
+    by_source = {line.source: json.loads(line.json) for line in lines}
+    record = by_source.pop(slow)
+    assert record["status"] == "error"
+    assert record["error_type"] == "TimeLimitExceededError"
+    assert "time limit 0.5 s" in record["error"]
+    assert all(r["status"] == "ok" for r in by_source.values())
+    # Stopped by the watchdog, at 1.5 times the limit, well before twice it.
+    assert runner.stats.stopped == 1 and runner.stats.lost == 1
+    spent = (record["timings"]["read_ms"] + record["timings"]["screen_ms"]) / 1000
+    assert STOP_FACTOR * limit <= spent < 2 * limit
+    assert took < 60
+
+
+SCAN = Path(__file__).resolve().parents[1] / "sample_resumes" / "mobile_crisis_paramedic_scan.pdf"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
+def test_an_ocr_page_gets_its_own_time_from_the_watchdog_too(tmp_path: Path) -> None:
+    # OCR of this one-page scan takes seconds, longer than 1.5 times the one-second limit:
+    # the page's own ocr_page_time (as the reader's budget grants it) keeps it going.
+    files = _folder(tmp_path, {"a04_scan.pdf": SCAN.read_bytes()})
+    limit = ExtractionLimits(time_limit=1.0)
+    runner = ProcessPoolRunner(ScreenerConfig(), 2, chunk_size=4, limits=limit)
+    lines = _run(files, runner)
+    record = json.loads(next(line.json for line in lines if line.source.endswith("_scan.pdf")))
+    assert record["status"] == "ok" and record["ocr_pages"] == [1]
+    assert runner.stats.stopped == 0
+    assert all(line.status == "ok" for line in lines)
+
+
+@pytest.mark.slow
+def test_a_file_over_the_memory_ceiling_fails_alone(tmp_path: Path) -> None:
+    big = (WEAK * (19 * 1024 * 1024 // len(WEAK))).encode()
+    files = _folder(tmp_path, {"a07_big.txt": big})
+    runner = ProcessPoolRunner(ScreenerConfig(), 2, chunk_size=3, memory_limit=16 * 1024**2)
+    lines = _run(files, runner)
+
+    assert [line.source for line in lines] == files
+    by_source = {line.source: json.loads(line.json) for line in lines}
+    record = by_source.pop(next(f for f in files if f.endswith("_big.txt")))
+    assert record["status"] == "error"
+    assert record["error_type"] == "MemoryLimitExceededError"
+    assert "memory" in record["error"] and "Sam Example" not in record["error"]
+    assert all(r["status"] == "ok" for r in by_source.values())
+    # The worker that ran out is replaced by a fresh one for the files after it.
+    assert runner.stats.lost >= 1 and runner.stats.started >= 3
+
+
+@pytest.mark.slow
+def test_without_a_ceiling_the_same_large_file_is_read(tmp_path: Path) -> None:
+    big = (WEAK * (19 * 1024 * 1024 // len(WEAK))).encode()
+    files = _folder(tmp_path, {"a07_big.txt": big})
+    lines = _run(files, ProcessPoolRunner(ScreenerConfig(), 2, chunk_size=3, memory_limit=None))
+    record = json.loads(next(line.json for line in lines if line.source.endswith("_big.txt")))
+    # Read, then refused by the text-length limit: memory was not the problem.
+    assert record["error_type"] == "LimitExceededError"
+
+
+@pytest.mark.slow
+def test_the_cli_stops_a_slow_file_and_records_every_file_once(tmp_path: Path) -> None:
+    files = _folder(tmp_path, {"a03_slow.txt": _dense_resume(64).encode()})
+    out = tmp_path / "out.jsonl"
+    done = run_cli(
+        ["scan", str(tmp_path / "in"), "-o", str(out), "--jobs", "2", "--time-limit", "0.5"],
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr  # some files failed
+    assert "a03_slow.txt: stopped after" in done.stderr
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["source"] for r in records] == files
+    assert [r["error_type"] for r in records if r["status"] != "ok"] == ["TimeLimitExceededError"]
+    manifest = json.loads((tmp_path / "out.jsonl.manifest.json").read_text(encoding="utf-8"))
+    assert (manifest["ok"], manifest["error"]) == (len(files) - 1, 1)
+    assert manifest["settings"]["time_limit"] == 0.5
+
+
+@pytest.mark.slow
+def test_workers_take_the_fork_servers_screener_for_a_lexicon_of_your_own(tmp_path: Path) -> None:
+    from crisis_screen.lexicon import default_lexicon_dir
+
+    files = _folder(tmp_path, {})
+    code = (
+        "import sys\n"
+        "from crisis_screen.runs.engine import run_lines\n"
+        "from crisis_screen.runs.local import ProcessPoolRunner\n"
+        "from crisis_screen.runs.workers import start_early\n"
+        "from crisis_screen.screener import ScreenerConfig\n"
+        "files, lexicon = sys.argv[2:], sys.argv[1]\n"
+        "start_early(files, jobs=2, lexicon=[lexicon])\n"
+        "runner = ProcessPoolRunner(ScreenerConfig(lexicon=(lexicon,), threshold=50.0), 2,\n"
+        "                           chunk_size=2)\n"
+        "lines = list(run_lines(files, runner))\n"
+        "runner.close()\n"
+        "print(runner.stats.preloaded, runner.stats.started, len(lines))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(default_lexicon_dir()), *files],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    preloaded, started, count = (int(x) for x in done.stdout.split())
+    assert count == len(files)
+    assert preloaded == started == 2
+
+
+def test_the_fork_server_is_started_only_for_batches_that_use_workers(tmp_path: Path) -> None:
+    one = tmp_path / "cv.txt"
+    one.write_text(WEAK, encoding="utf-8")
+    (tmp_path / "cv2.txt").write_text(WEAK, encoding="utf-8")
+    assert not pool_likely([str(one)], jobs=2)
+    assert not pool_likely([str(tmp_path)], jobs=1)
+    assert pool_likely([str(tmp_path)], jobs=2)
+    assert not pool_likely([str(tmp_path)], jobs=None)  # two files: screened in-process
+    assert pool_likely([str(one), str(one)], jobs=2)  # counted cheaply, errs towards a pool
+    os.mkfifo(tmp_path / "pipe")
+    assert pool_likely([str(tmp_path)], jobs=3)
