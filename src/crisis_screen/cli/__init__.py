@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "schema": "crisis_screen.cli.lexicon:schema",
     "interview": "crisis_screen.cli.interview:interview",
     "title": "crisis_screen.cli.interview:title",
+    "serve": "crisis_screen.cli.serve:serve",
 }
 
 #: One-line help of each subcommand, shown by ``--help`` without importing it.
@@ -34,6 +35,7 @@ SHORT_HELP: dict[str, str] = {
     "schema": "Print the JSON Schema of results or output records.",
     "interview": "Interview kit: score answers, print an interview guide.",
     "title": "Normalise a job title to the skill.",
+    "serve": "Serve screening over HTTP for ATS integrations (crisis_screen[server]).",
 }
 
 
