@@ -68,20 +68,58 @@ def _free_port() -> int:
 def _tree_rss_kib(pid: int) -> int:
     """Sum of VmRSS over a process and its descendants (Linux /proc)."""
     total = 0
-    stack = [pid]
-    while stack:
-        p = stack.pop()
+    for p in _tree_pids(pid):
         try:
             with open(f"/proc/{p}/status") as handle:
                 for line in handle:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
                         break
-            with open(f"/proc/{p}/task/{p}/children") as handle:
-                stack.extend(int(c) for c in handle.read().split())
         except (OSError, ValueError):
             continue
     return total
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (Linux /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    """Child processes of every thread of ``pid`` (a thread may start processes too)."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found.extend(int(c) for c in handle.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _tree_pids(pid: int) -> list[int]:
+    pids, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        pids.append(p)
+        stack.extend(_children(p))
+    return pids
+
+
+def cpu_split(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far: the server's main process, its other processes, this process."""
+    others = sum(_cpu_s(p) for p in _tree_pids(server_pid) if p != server_pid)
+    own = os.times()
+    return {"server": _cpu_s(server_pid), "workers": others, "client": own.user + own.system}
 
 
 # -- a minimal keep-alive HTTP/1.1 client ------------------------------------------------------
@@ -156,6 +194,17 @@ async def _clients(
     return time.perf_counter() - start, latencies, answers
 
 
+def _run(coro: Any) -> Any:
+    """Run the clients on uvloop when it is installed (it comes with the server extra): the
+    clients share the machine with the server, and the lighter they are the less they measure
+    themselves."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
+
+
 def service_pass(
     port: int, texts: list[str], clients: int, expected: list[float]
 ) -> dict[str, Any]:
@@ -163,7 +212,7 @@ def service_pass(
         json.dumps({"text": text, "source": f"cv-{i:05d}"}).encode("utf-8")
         for i, text in enumerate(texts)
     ]
-    wall, latencies, answers = asyncio.run(_clients(port, bodies, clients))
+    wall, latencies, answers = _run(_clients(port, bodies, clients))
     failed = sum(1 for a in answers if a is None or a[0] != 200)
     mismatched = 0
     for answer, score in zip(answers, expected, strict=True):
@@ -241,9 +290,19 @@ def main(argv: list[str] | None = None) -> int:
         a_runs: list[dict[str, Any]] = []
         b_runs: list[dict[str, Any]] = []
         for _ in range(args.rounds):
+            t0 = os.times()
             a, expected = inprocess_pass(screener, texts)
+            a["cpu_ms_per_resume"] = round(
+                (os.times().user + os.times().system - t0.user - t0.system) * 1000 / args.n, 3
+            )
             a_runs.append(a)
-            b_runs.append(service_pass(port, texts, args.clients, expected))
+            before = cpu_split(server.pid)
+            b = service_pass(port, texts, args.clients, expected)
+            after = cpu_split(server.pid)
+            b["cpu_ms_per_request"] = {
+                k: round((after[k] - before[k]) * 1000 / args.n, 3) for k in after
+            }
+            b_runs.append(b)
         rss_after = _tree_rss_kib(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -282,12 +341,18 @@ def main(argv: list[str] | None = None) -> int:
         f"p50 {report['p50_ms_median']} ms  p99 {report['p99_ms_median']} ms"
     )
     verdict = "PASS" if ratio_ok else "FAIL"
-    print(f"ratio service / in-process {report['ratio']:.2f}x  (target >= {TARGET_RATIO}) {verdict}")
+    ratio = report["ratio"]
+    print(f"ratio service / in-process {ratio:.2f}x  (target >= {TARGET_RATIO}) {verdict}")
     print(f"errors                   {errors}  (target 0) {'PASS' if errors == 0 else 'FAIL'}")
     print(
         f"server tree RSS          {report['rss_before_mib']} -> {report['rss_after_mib']} MiB "
         f"({growth:+.1%}; target < {TARGET_RSS_GROWTH:.0%}) "
         f"{'PASS' if growth < TARGET_RSS_GROWTH else 'FAIL'}"
+    )
+    cpu = b_runs[-1]["cpu_ms_per_request"]
+    print(
+        f"CPU per request (last pass): server {cpu['server']} ms, workers {cpu['workers']} ms, "
+        f"client {cpu['client']} ms; in-process {a_runs[-1]['cpu_ms_per_resume']} ms per resume"
     )
     print(f"server exit status after SIGTERM: {server.returncode}")
     if args.json:

@@ -25,19 +25,20 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("fastapi")
+pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 pytest.importorskip("python_multipart")
 httpx = pytest.importorskip("httpx")
 
 from crisis_screen import Screener  # noqa: E402
-from crisis_screen.lexicon import default_lexicon_dir  # noqa: E402
 from crisis_screen.runs.records import ScanRecord  # noqa: E402
 from crisis_screen.runs.screen import screen_source  # noqa: E402
 from crisis_screen.runs.sources import MemorySource  # noqa: E402
 from crisis_screen.service.webhook import sign  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_resumes"
+# A small skill of the tests' own: a lexicon not preloaded by the fork server, cheap to build.
+FORKLIFT = Path(__file__).resolve().parent / "data" / "lexicons" / "forklift"
 KEY = "test-key-0123456789abcdef"
 SECRET = "webhook-secret-0123456789"
 # Planted in request bodies: it must never come back in an error or reach the logs.
@@ -150,8 +151,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Serv
       addresses;
     - small: one worker and no queue (overload is one slow request away), URLs to 127.0.0.1;
     - lifecycle: one worker building its own screener (a lexicon given by path is not the fork
-      server's preloaded one, so start-up takes seconds), the key from the environment, signed
-      requests; its last test stops it.
+      server's preloaded one, so /health stays 503 for a while), the key from the environment,
+      signed requests.
     """
     tmp = tmp_path_factory.mktemp("servers")
     (tmp / "key").write_text(KEY + "\n")
@@ -159,7 +160,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Serv
     started = {
         "lifecycle": Service(
             tmp / "lifecycle.jsonl",
-            "--workers", "1", "--lexicon", str(default_lexicon_dir()),
+            "--workers", "1", "--lexicon", str(FORKLIFT),
             "--signature-secret-file", str(tmp / "secret"),
             env={"CRISIS_SCREEN_API_KEY": KEY},
         ),
@@ -223,7 +224,7 @@ def test_importing_the_package_never_imports_the_web_framework() -> None:
     code = (
         "import sys, crisis_screen, crisis_screen.service, crisis_screen.cli, crisis_screen.runs\n"
         "from crisis_screen.service import webhook\n"
-        "bad = [m for m in ('fastapi', 'starlette', 'uvicorn') if m in sys.modules]\n"
+        "bad = [m for m in ('fastapi', 'starlette', 'uvicorn', 'python_multipart') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -706,30 +707,23 @@ def test_logs_are_json_lines_without_resume_text_or_file_names(main: Service) ->
     assert any(line["event"] == "ready" for line in lines)
 
 
-def test_sigterm_drains_requests_in_flight_then_exits(lifecycle: Service) -> None:
-    # Last test of the module: it stops the lifecycle server.
-    _ready(lifecycle)
-    slow = json.dumps({"text": SLOW_TEXT}).encode()
+def test_sigterm_drains_requests_in_flight_then_exits(small: Service) -> None:
+    # Last test of the module: it stops the small server.
     thread, out = _in_background(
-        lambda: httpx.post(
-            lifecycle.base + "/v1/screen", content=slow, headers=_signed(slow), timeout=120
-        )
+        lambda: httpx.post(small.base + "/v1/screen", json={"text": SLOW_TEXT}, timeout=120)
     )
-    _wait_in_flight(lifecycle, 1)
-    lifecycle.proc.send_signal(signal.SIGTERM)
+    _wait_in_flight(small, 1)
+    small.proc.send_signal(signal.SIGTERM)
     time.sleep(0.3)
-    health = httpx.get(lifecycle.base + "/health")
-    small_body = json.dumps({"text": "CIT"}).encode()
-    refused = httpx.post(
-        lifecycle.base + "/v1/screen", content=small_body, headers=_signed(small_body)
-    )
+    health = httpx.get(small.base + "/health")
+    refused = httpx.post(small.base + "/v1/screen", json={"text": "CIT"})
     thread.join()
-    lifecycle.proc.wait(timeout=60)
+    small.proc.wait(timeout=60)
     assert health.status_code == 503 and health.json()["status"] == "draining"
     assert refused.status_code == 503 and refused.headers["retry-after"]
     assert out["response"].status_code == 200 and out["response"].json()["status"] == "ok"
-    assert lifecycle.proc.returncode == 0
-    events = [line["event"] for line in lifecycle.log_lines()]
+    assert small.proc.returncode == 0
+    events = [line["event"] for line in small.log_lines()]
     assert events.index("draining") < events.index("drained")
     with pytest.raises(httpx.TransportError):
-        httpx.get(lifecycle.base + "/health")
+        httpx.get(small.base + "/health")

@@ -34,8 +34,8 @@ from crisis_screen.service.auth import API_KEY_ENV, authorized, resolve_api_key
 from crisis_screen.service.fetch import UrlPolicy, address_allowed, fetch_url, host_allowed
 from crisis_screen.service.items import parse_batch, parse_item, parse_json, plan_upload, url_label
 from crisis_screen.service.limits import body_limit, declared_length
-from crisis_screen.service.pool import WorkItem, screen_item
 from crisis_screen.service.webhook import sign, verify_signature
+from crisis_screen.service.worker import WorkItem, screen_item
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_resumes"
 MB = 1024 * 1024
@@ -349,7 +349,7 @@ def test_serve_usage_errors(tmp_path: Path) -> None:
 def test_serve_without_the_extra_says_what_to_install() -> None:
     code = (
         "import sys\n"
-        "sys.modules['fastapi'] = None  # as if the server extra were not installed\n"
+        "sys.modules['starlette'] = None  # as if the server extra were not installed\n"
         "from crisis_screen.cli import main\n"
         "main(['serve', '--port', '0'])\n"
     )

@@ -69,7 +69,7 @@ def _settings(
 
 
 #: What the server extra installs, by import name.
-_EXTRA_MODULES = ("fastapi", "uvicorn", "python_multipart")
+_EXTRA_MODULES = ("starlette", "uvicorn", "python_multipart")
 
 
 def _check_extra() -> None:

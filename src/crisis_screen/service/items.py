@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crisis_screen.errors import ExtractionError, InvalidInputError, LimitExceededError
 from crisis_screen.runs.records import ScanRecord
-from crisis_screen.service.pool import WorkItem
+from crisis_screen.service.worker import WorkItem
 
 __all__ = [
     "MAX_BATCH_ITEMS",
