@@ -7,7 +7,8 @@ same generated resumes (``corpus.generate_corpus``), alternates A B A B...:
 - B: N requests ``POST /v1/screen`` with JSON ``{"text": ..., "source": ...}`` from C
   concurrent clients, each on its own keep-alive connection.
 
-and reports the medians: requests per second, p50/p99 latency, errors (non-200 answers,
+and reports the medians: requests per second, p50/p99 latency, the ratio of each B pass's
+rate to the A pass before it (the machine's load drifts between rounds), errors (non-200 answers,
 broken connections, and records whose score differs from the in-process one), the service
 rate over the in-process rate, and the RSS of the server's process tree (server, fork
 server, workers) after start-up and a warm-up, and after the last pass.
@@ -22,8 +23,8 @@ Usage (from the repository root)::
     PYTHONPATH=src python benchmarks/bench_service.py                  # n=2000, 2 workers
     PYTHONPATH=src python benchmarks/bench_service.py --n 4000 --rounds 3 --json out.json
 
-Targets (printed PASS/FAIL; the script exits 0 when it ran): with ``--workers 2`` the service
-rate is at least 0.5x the in-process ``screen_many`` rate, no errors, and the tree RSS grows
+Targets (printed PASS/FAIL; the script exits 0 when it ran): with ``--workers 2`` the median
+of the rounds' service / in-process ratios is at least 0.5, no errors, and the tree RSS grows
 less than 25% over the run.
 """
 
@@ -266,7 +267,7 @@ def start_server(port: int, workers: int, queue: int) -> subprocess.Popen[bytes]
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--n", type=int, default=2000, help="requests (and resumes) per pass")
-    ap.add_argument("--rounds", type=int, default=2, help="A B rounds (medians reported)")
+    ap.add_argument("--rounds", type=int, default=3, help="A B rounds (medians reported)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--warmup", type=int, default=200, help="requests before the first RSS")
@@ -313,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
 
     a_rate = statistics.median(r["rate_per_s"] for r in a_runs)
     b_rate = statistics.median(r["rate_per_s"] for r in b_runs)
+    # Each B pass is compared with the A pass just before it (the machine's load drifts
+    # between rounds), and the median of those ratios is the figure the target is read on.
+    ratios = [b["rate_per_s"] / a["rate_per_s"] for a, b in zip(a_runs, b_runs, strict=True)]
     errors = sum(r["errors"] for r in b_runs)
     growth = (rss_after - rss_before) / rss_before if rss_before else 0.0
     report = {
@@ -325,7 +329,9 @@ def main(argv: list[str] | None = None) -> int:
         "service": b_runs,
         "inprocess_rate_median": a_rate,
         "service_rate_median": b_rate,
-        "ratio": round(b_rate / a_rate, 3),
+        "ratio": round(statistics.median(ratios), 3),
+        "ratios": [round(r, 3) for r in ratios],
+        "ratio_of_medians": round(b_rate / a_rate, 3),
         "p50_ms_median": statistics.median(r["p50_ms"] for r in b_runs),
         "p99_ms_median": statistics.median(r["p99_ms"] for r in b_runs),
         "errors": errors,
@@ -342,7 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     verdict = "PASS" if ratio_ok else "FAIL"
     ratio = report["ratio"]
-    print(f"ratio service / in-process {ratio:.2f}x  (target >= {TARGET_RATIO}) {verdict}")
+    print(
+        f"ratio service / in-process {ratio:.2f}x, median of the rounds' "
+        f"{', '.join(f'{r:.2f}' for r in ratios)} (target >= {TARGET_RATIO}) {verdict}"
+    )
     print(f"errors                   {errors}  (target 0) {'PASS' if errors == 0 else 'FAIL'}")
     print(
         f"server tree RSS          {report['rss_before_mib']} -> {report['rss_after_mib']} MiB "

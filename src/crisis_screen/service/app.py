@@ -124,9 +124,11 @@ class Service:
         t0 = time.perf_counter()
         try:
             versions = await self.pool.start(self.settings.start_timeout)
-        except CrisisScreenError as exc:
+        except Exception as exc:
             self.phase = "failed"
-            log_event("workers_failed", logging.ERROR, error=str(exc))
+            # A CrisisScreenError's message names the lexicon problem; anything else, its type.
+            reason = str(exc) if isinstance(exc, CrisisScreenError) else type(exc).__name__
+            log_event("workers_failed", logging.ERROR, error=reason)
             if self.on_failure is not None:
                 self.on_failure()
             return
