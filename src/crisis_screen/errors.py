@@ -80,6 +80,14 @@ class MemoryLimitExceededError(LimitExceededError):
     """Reading or screening the file needed more memory than a worker process may use."""
 
 
+class InvalidInputError(ExtractionError):
+    """A request item the HTTP service cannot turn into a resume: a missing field, bad base64."""
+
+
+class FetchRefusedError(ExtractionError):
+    """A URL the HTTP service will not fetch: a host off the allow-list, a private address."""
+
+
 class LabelsError(CrisisScreenError):
     """A label file for ``evaluate`` cannot be used as it is.
 

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "interview": "crisis_screen.cli.interview:interview",
     "title": "crisis_screen.cli.interview:title",
     "audit": "crisis_screen.cli.audit:audit",
+    "serve": "crisis_screen.cli.serve:serve",
 }
 
 #: One-line help of each subcommand, shown by ``--help`` without importing it.
@@ -36,6 +37,7 @@ SHORT_HELP: dict[str, str] = {
     "interview": "Interview kit: score answers, print an interview guide.",
     "title": "Normalise a job title to the skill.",
     "audit": "Impact-ratio audit of results by demographic group.",
+    "serve": "Serve screening over HTTP for ATS integrations (crisis_screen[server]).",
 }
 
 
