@@ -480,7 +480,8 @@ def test_html_with_a_large_inline_image_still_reads() -> None:
 
 
 @pytest.mark.parametrize(
-    "tail", ["<a" * 400_000, "<!--" + "<p>x" * 200_000, "<p title='" + "x" * 300_000]
+    "tail",
+    ["<a" * 400_000, "<!--" + "<p>x" * 200_000, "<p title='" + "x" * 300_000, "<!-- a note"],
 )
 def test_html_unclosed_construct_at_the_end_is_dropped(tail: str) -> None:
     # The standard library parser rescanned the tail once per "<" when closing: minutes.
