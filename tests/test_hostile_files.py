@@ -174,6 +174,91 @@ def test_pdf_indirect_contents_array_is_followed() -> None:
         read_bytes(data, "refs.pdf", limits=ExtractionLimits(max_pdf_content_bytes=8 * MIB))
 
 
+def objstm_pdf(content: bytes, contents: bytes) -> bytes:
+    """A PDF 1.5 whose page dictionary lives in a compressed object stream.
+
+    Objects 1 (catalog), 2 (pages), 3 (page) and 5 (font) are in object stream 6; 4 is the
+    content stream and 7 the cross-reference stream.
+    """
+    inner = [
+        (1, b"<< /Type /Catalog /Pages 2 0 R >>"),
+        (2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+        (
+            3,
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1"
+            b" 5 0 R >> >> /Contents " + contents + b" >>",
+        ),
+        (5, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"),
+    ]
+    header, bodies = [], b""
+    for number, body in inner:
+        header += [number, len(bodies)]
+        bodies += body + b"\n"
+    head = " ".join(map(str, header)).encode() + b"\n"
+    packed = flate(head + bodies)
+    out = io.BytesIO()
+    out.write(b"%PDF-1.5\n")
+    offsets = {}
+    for number, body in (
+        (4, stream(flate(content))),
+        (6, stream(packed, extra=b"/Type /ObjStm /N %d /First %d " % (len(inner), len(head)))),
+    ):
+        offsets[number] = out.tell()
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    offsets[7] = out.tell()
+    rows = [b"\x00" + (0).to_bytes(4, "big") + b"\xff\xff"]
+    for number in range(1, 8):
+        if number in offsets:
+            rows.append(b"\x01" + offsets[number].to_bytes(4, "big") + b"\x00\x00")
+        else:
+            index = [n for n, _ in inner].index(number)
+            rows.append(b"\x02" + (6).to_bytes(4, "big") + index.to_bytes(2, "big"))
+    table = b"".join(rows)
+    out.write(
+        b"7 0 obj\n<< /Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n"
+        % len(table)
+        + table
+        + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[7]
+    )
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("contents", "refused"), [(b"4 0 R", False), (b"[" + b"4 0 R " * 20 + b"]", True)]
+)
+def test_pdf_page_dictionaries_in_object_streams_are_read(contents: bytes, refused: bool) -> None:
+    # The page (and its /Contents list) is compressed inside an object stream.
+    data = objstm_pdf(TEXT_OP + b" " * (2 * MIB), contents)
+    assert b"/Contents" not in data
+    limits = ExtractionLimits(max_pdf_content_bytes=8 * MIB)
+    if refused:
+        with pytest.raises(LimitExceededError, match="page content inflates"):
+            read_bytes(data, "objstm.pdf", limits=limits)
+    else:
+        assert "CIT training" in read_bytes(data, "objstm.pdf", limits=limits).text
+
+
+def test_pdf_stream_holding_the_word_endstream_is_measured_to_its_length() -> None:
+    # Stored (level 0) deflate keeps the bytes as they are: the word "endstream" appears
+    # inside the data, and PDFium still reads all /Length bytes.
+    packer = zlib.compressobj(0)
+    data = packer.compress(b"% endstream\n" + TEXT_OP + b" " * (3 * MIB)) + packer.flush()
+    pdf = page_pdf([stream(data)])
+    assert "CIT training" in read_bytes(pdf, "cv.pdf").text
+    with pytest.raises(LimitExceededError, match="page content inflates"):
+        read_bytes(pdf, "cv.pdf", limits=ExtractionLimits(max_pdf_content_bytes=2 * MIB))
+
+
+def test_pdf_stream_keyword_after_a_comment_is_found() -> None:
+    # PDFium skips comments between a dictionary and "stream", and the rest of that line.
+    body = stream(flate(TEXT_OP + b" " * (3 * MIB)))
+    body = body.replace(b">>\nstream\n", b">> % note\nstream  \n", 1)
+    pdf = page_pdf([body])
+    assert "CIT training" in read_bytes(pdf, "cv.pdf").text
+    with pytest.raises(LimitExceededError, match="page content inflates"):
+        read_bytes(pdf, "cv.pdf", limits=ExtractionLimits(max_pdf_content_bytes=2 * MIB))
+
+
 def _form(body: bytes, xobjects: bytes = b"") -> bytes:
     resources = b"/Resources << /Font << /F1 9 0 R >> " + (
         b"/XObject << " + xobjects + b" >> >> " if xobjects else b">> "
@@ -395,7 +480,8 @@ def test_html_with_a_large_inline_image_still_reads() -> None:
 
 
 @pytest.mark.parametrize(
-    "tail", ["<a" * 400_000, "<!--" + "<p>x" * 200_000, "<p title='" + "x" * 300_000]
+    "tail",
+    ["<a" * 400_000, "<!--" + "<p>x" * 200_000, "<p title='" + "x" * 300_000, "<!-- a note"],
 )
 def test_html_unclosed_construct_at_the_end_is_dropped(tail: str) -> None:
     # The standard library parser rescanned the tail once per "<" when closing: minutes.
@@ -415,7 +501,7 @@ def test_html_reading_stops_at_the_time_limit() -> None:
 
 
 def test_json_resume_reading_stops_at_the_time_limit() -> None:
-    work = [{"position": f"Crisis worker {i}", "highlights": ["CIT"]} for i in range(300_000)]
+    work = [{"position": f"Crisis worker {i}", "highlights": ["CIT"]} for i in range(100_000)]
     data = json.dumps({"basics": {"name": SECRET}, "work": work}).encode()
     started = time.monotonic()
     with pytest.raises(LimitExceededError, match="time limit of 0.05 s exceeded"):

@@ -36,10 +36,6 @@ _CELL_SEP = "\ue000"
 _WS_RE = re.compile(r"[ \t\r\n\f\v]+")
 # Text is fed to the parser in blocks of this size.
 _CHUNK = 65536
-# A construct still open at the end of the file (a tag or comment that never closes) up to
-# this size is given to the parser to finish; a longer one is dropped, as browsers show
-# nothing of it (the standard library parser would rescan it once per "<" inside).
-_MAX_OPEN_TAIL = 4096
 # Runs of white space in an unfinished start tag: an upper bound on its attributes.
 _ATTR_GAPS_RE = re.compile(r"[\t\n\f\r /]+")
 
@@ -171,8 +167,10 @@ def read_html(text: str, budget: Budget) -> str:
             pos += size
             budget.check()
             size = max(_CHUNK, 2 * _check_open(parser, budget))
-        if parser.rawdata[:1] == "<" and len(parser.rawdata) > _MAX_OPEN_TAIL:
-            parser.reset()  # an unclosed tag or comment at the end shows nothing
+        if parser.rawdata[:1] == "<":
+            # A tag or comment still open at the end of the file shows nothing in a browser;
+            # the parser would instead rescan it once for every "<" inside.
+            parser.reset()
         parser.close()
     except _DepthExceeded:
         raise budget.fail(

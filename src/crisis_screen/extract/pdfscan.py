@@ -29,7 +29,13 @@ from crisis_screen.extract.limits import Budget
 
 __all__ = ["check_pdf_streams"]
 
-_STREAM_RE = re.compile(rb">>[\x00\t\n\x0c\r ]*stream(?:\r\n|\n|\r)")
+# PDFium skips white space and comments between a dictionary and "stream", and the rest of
+# the line after it.
+_STREAM_RE = re.compile(
+    rb">>(?:[\x00\t\n\x0c\r ]|%[^\r\n]*)*stream(?![A-Za-z])[^\r\n]{0,256}(?:\r\n|\n|\r)"
+)
+_NUMBER_OBJ_RE = re.compile(rb"(?<![0-9])(\d{1,10})\s+(\d{1,5})\s+obj\s*(\d{1,10})\s*endobj")
+_LENGTH_RE = re.compile(rb"/Length\s+(\d{1,10})(?:\s+(\d{1,5})\s+R(?![A-Za-z0-9]))?")
 _OBJ_HEAD_RE = re.compile(rb"(\d{1,10})[\x00\t\n\x0c\r ]+(\d{1,5})[\x00\t\n\x0c\r ]+obj\Z")
 _FILTER_RE = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[^\s/\[\]<>()%]+)")
 _NAME_RE = re.compile(rb"/([^\s/\[\]<>(){}%]+)")
@@ -100,15 +106,15 @@ def check_pdf_streams(data: bytes, budget: Budget) -> None:
     scan = _Scan(budget)
     scan.texts.append(data)
     view = memoryview(data)
+    numbers = _Numbers(data)
     for index, m in enumerate(_STREAM_RE.finditer(data)):
         if index % 64 == 0:
             budget.check()
         head = data.rfind(b"obj", max(0, m.start() - 65536), m.start())
         dictionary = data[head + 3 : m.end()] if head >= 0 else b""
         key = _object_key(data, head) if head >= 0 else None
-        stop = data.find(b"endstream", m.end())
-        raw = view[m.end() : stop if stop >= 0 else len(data)]
-        _scan_stream(scan, key, dictionary, raw)
+        end = _stream_end(data, dictionary, m.end(), numbers)
+        _scan_stream(scan, key, dictionary, view[m.end() : end])
     content = _content_bytes(scan)
     limit = budget.limits.max_pdf_content_bytes
     if content > limit:
@@ -116,6 +122,37 @@ def check_pdf_streams(data: bytes, budget: Budget) -> None:
             f"PDF page content inflates to more than {limit} bytes to parse "
             "(possible decompression bomb)"
         )
+
+
+def _stream_end(data: bytes, dictionary: bytes, start: int, numbers: _Numbers) -> int:
+    """Where a stream's data may end: past both "endstream" and its declared ``/Length``.
+
+    PDFium reads ``/Length`` bytes, which may hold the word "endstream"; the first
+    "endstream" is where a damaged length leads it instead. The later of the two is taken,
+    so the scan never measures less than PDFium inflates (a filter stops at its own end).
+    """
+    stop = data.find(b"endstream", start)
+    end = len(data) if stop < 0 else stop
+    m = _LENGTH_RE.search(dictionary)
+    if m is None:
+        return end
+    length = int(m.group(1))
+    if m.group(2) is not None:  # "/Length 12 0 R": the number is object 12
+        length = numbers.get((int(m.group(1)), int(m.group(2))), 0)
+    return min(max(end, start + length), len(data))
+
+
+class _Numbers:
+    """Objects that are a plain number (indirect stream lengths), indexed on first use."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.index: dict[_Key, int] | None = None
+
+    def get(self, key: _Key, default: int) -> int:
+        if self.index is None:
+            self.index = {(int(n), int(g)): int(v) for n, g, v in _NUMBER_OBJ_RE.findall(self.data)}
+        return self.index.get(key, default)
 
 
 def _object_key(data: bytes, head: int) -> _Key | None:
