@@ -128,3 +128,31 @@ def test_caller_pipeline_gets_no_zone() -> None:
     # The caller may open zones of their own around screening (zones must not nest).
     with nlp.memory_zone():
         assert screener.screen_text("Certified in Mental Health First Aid").evidence
+
+
+def test_an_endless_line_is_screened_in_pieces_with_offsets_kept(screener: Screener) -> None:
+    from crisis_screen.segment import MAX_LINE_CHARS
+
+    filler = "stocked shelves and ran the register " * (3 * MAX_LINE_CHARS // 37)
+    text = filler + "then completed CIT training in 2019 " + filler
+    result = screener.screen_text(text)
+    assert result.flagged
+    ev = next(e for e in result.evidence if e.counted)
+    assert text[ev.start : ev.end] == ev.text == "CIT" and ev.line_no == 1
+
+
+def test_a_flood_of_skill_terms_is_bounded(screener: Screener) -> None:
+    from crisis_screen.segment import MAX_EVIDENCE
+
+    flood = "crisis intervention CIT de-escalation suicide prevention " * (3 * MAX_EVIDENCE)
+    result = screener.screen_text(flood)
+    assert len(result.evidence) == MAX_EVIDENCE
+    assert result.summary.tier == "claim_only"  # a keyword flood is a claim, not practice
+
+
+def test_a_long_run_without_spaces_is_cut(screener: Screener) -> None:
+    # spaCy's tokenizer slows with the square of a word's length; the run is cut into short
+    # pieces, and only the piece holding the term is screened with it.
+    text = "- " + ")" * 5000 + " CIT training"
+    result = screener.screen_text(text)
+    assert [e.text for e in result.evidence] == ["CIT"]

@@ -234,3 +234,26 @@ def hit_effects(finder: CueFinder, doc: Doc, hit: Hit, cues: Sequence[CueMatch])
         if in_gap(m) and applies and id(m) not in chosen:
             chosen[id(m)] = Effect(m.cue.category, m)
     return sorted(chosen.values(), key=lambda e: order[id(e.match)])
+
+
+def voided_cues(finder: CueFinder, doc: Doc, cues: Sequence[CueMatch]) -> frozenset[int]:
+    """Evidence-kind and practice cues that a negation or plan covers ("no training yet").
+
+    A cue is tested like a hit spanning it, so the same scopes and terminators apply.
+
+    Returns:
+        ``id()`` of each covered cue match.
+    """
+    if not any(m.cue.effect == "void" for m in cues):
+        return frozenset()
+    out = set()
+    for m in cues:
+        if m.cue.effect in ("void", "withhold"):
+            continue
+        probe = Hit(concept="", group=0, term="", method="exact", start=m.start, end=m.end)
+        if any(
+            e.match.cue.effect == "void" and e.match is not m
+            for e in finder.effects(doc, probe, cues)
+        ):
+            out.add(id(m))
+    return frozenset(out)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crisis_screen import __version__
-from crisis_screen.context import CueFinder, CueMatch, hit_effects
+from crisis_screen.context import CueFinder, CueMatch, hit_effects, voided_cues
 from crisis_screen.experience import Position, find_positions
 from crisis_screen.inputs import ScreenInput, as_document, wrong_type
 from crisis_screen.lexicon import Lexicon, load_lexicon
@@ -45,8 +45,10 @@ from crisis_screen.scoring import (
     judge,
 )
 from crisis_screen.segment import (
+    MAX_EVIDENCE,
     Layout,
     Line,
+    candidate_pieces,
     heading_table,
     is_keyword_block,
     is_list_line,
@@ -101,6 +103,7 @@ class _Pending:
     document: Document
     layout: Layout | None
     candidates: list[int]
+    anchors: list[int]  # the gate's anchor offsets: pieces of long lines without one go
 
 
 class Screener:
@@ -317,23 +320,31 @@ class Screener:
 
     def _screen_batch(self, documents: Sequence[Document]) -> Iterator[ScreenResult]:
         pending = [self._prepare(d) for d in documents]
-        line_texts = [
-            p.document.text[p.layout.starts[i] : p.layout.ends[i]]
-            for p in pending
+        # Candidate lines, an over-long one in pieces (time and memory stay linear in it).
+        lines = [
+            candidate_pieces(p.layout, p.candidates, p.anchors, p.document.text)
             if p.layout is not None
-            for i in p.candidates
+            else []
+            for p in pending
+        ]
+        line_texts = [
+            p.document.text[x.start : x.end]
+            for p, xs in zip(pending, lines, strict=True)
+            for x in xs
         ]
         # The tokenizer sees normalised lines; offsets are mapped back to the original text.
         normalized = [self.terms.normalize(t) for t in line_texts]
         line_docs = iter(self._tokenize([n.text for n in normalized]))
         norms = iter(normalized)
-        for p in pending:
+        for p, xs in zip(pending, lines, strict=True):
             evidence: list[Evidence] = []
-            for i in p.candidates:
-                assert p.layout is not None  # candidates imply a layout
-                evidence.extend(
-                    self._line_evidence(p.document, p.layout.line(i), next(norms), next(line_docs))
-                )
+            for line in xs:
+                norm, doc = next(norms), next(line_docs)
+                # A bound on one resume's cost (skill terms repeated for megabytes): past
+                # MAX_EVIDENCE the rest of its lines are not judged.
+                if len(evidence) < MAX_EVIDENCE:
+                    found = self._line_evidence(p.document, line, norm, doc)
+                    evidence.extend(found[: MAX_EVIDENCE - len(evidence)])
             yield self._result(p.document, evidence, p.layout)
 
     def _result(
@@ -448,14 +459,14 @@ class Screener:
         positions = self.terms.gate.positions(document.text)
         if not positions:
             # Most resumes hold no anchor at all: no segmentation, no tokenising.
-            return _Pending(document, None, [])
+            return _Pending(document, None, [], [])
         layout = Layout(
             document.text,
             self._headings,
             known_sections=document.sections,
             page_starts=document.page_starts,
         )
-        return _Pending(document, layout, lines_of(positions, layout.starts))
+        return _Pending(document, layout, lines_of(positions, layout.starts), positions)
 
     def _line_evidence(
         self, document: Document, line: Line, norm: NormalizedLine, doc: Doc
@@ -484,7 +495,7 @@ class Screener:
         ):
             # A described act may be one whole pattern term ("talked a man off a ledge").
             shape = "term_only"
-        voided = self._voided_cues(doc, cues)
+        voided = voided_cues(self.cues, doc, cues)
         return [
             self._evidence(
                 document,
@@ -502,25 +513,6 @@ class Screener:
             )
             for hit in hits
         ]
-
-    def _voided_cues(self, doc: Doc, cues: list[CueMatch]) -> frozenset[int]:
-        """Evidence-kind and practice cues that a negation or plan covers ("no training yet").
-
-        A cue is tested like a hit spanning it, so the same scopes and terminators apply.
-        """
-        if not any(m.cue.effect == "void" for m in cues):
-            return frozenset()
-        out = set()
-        for m in cues:
-            if m.cue.effect in ("void", "withhold"):
-                continue
-            probe = Hit(concept="", group=0, term="", method="exact", start=m.start, end=m.end)
-            if any(
-                e.match.cue.effect == "void" and e.match is not m
-                for e in self.cues.effects(doc, probe, cues)
-            ):
-                out.add(id(m))
-        return frozenset(out)
 
     def _evidence(
         self,

@@ -7,9 +7,10 @@ bullets and non-ASCII characters included).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -386,3 +387,70 @@ def is_term_only(line: str, spans: Sequence[tuple[int, int]]) -> bool:
             function += 1
     rest = words - term - function
     return words > 0 and rest - digits <= 0 and function - joins <= 0
+
+
+#: Longest piece of a line the screener tokenises at once. No real resume line comes near it;
+#: a longer one (a file of one endless line, a hostile run of punctuation) is screened in
+#: pieces cut at spaces, so spaCy's tokenizer and matchers, whose cost grows faster than a
+#: line's length on some inputs, see short texts only.
+MAX_LINE_CHARS = 1_000
+#: A piece is cut mid-word when no space comes this soon: no term is a longer word, and
+#: spaCy's tokenizer slows with the square of a word's length (a run of punctuation).
+MAX_WORD_CHARS = 100
+#: Most evidence items reported for one resume (a real resume has tens): beyond it the rest
+#: of a keyword-flooded file is not judged, which bounds its time.
+MAX_EVIDENCE = 1_000
+
+
+def split_long(line: Line, text: str, limit: int = MAX_LINE_CHARS) -> list[Line]:
+    """Return ``line`` itself, or pieces of it of at most ``limit`` characters.
+
+    Pieces end after the last space within the limit (mid-word only when there is none), so
+    a term is cut only in a line that holds no spaces; each keeps the line's number, section
+    and page, with its own offsets.
+
+    Args:
+        line: A line of ``text``.
+        text: The document text.
+        limit: Most characters per piece.
+    """
+    if line.end - line.start <= limit:
+        return [line]
+    pieces: list[Line] = []
+    start = line.start
+    while line.end - start > limit:
+        cut = text.rfind(" ", start + 1, start + limit)
+        end = cut + 1 if cut > start else start + min(limit, MAX_WORD_CHARS)
+        pieces.append(dataclasses.replace(line, start=start, end=end))
+        start = end
+    pieces.append(dataclasses.replace(line, start=start))
+    return pieces
+
+
+def candidate_pieces(
+    layout: Layout, candidates: Sequence[int], anchors: Sequence[int], text: str
+) -> list[Line]:
+    """The lines the screener tokenises: each candidate line, a long one in pieces.
+
+    Of a line split by :func:`split_long` only the pieces holding one of the gate's anchor
+    offsets are kept: a megabyte line of ordinary words costs what its anchored pieces cost.
+
+    Args:
+        layout: The document's layout.
+        candidates: Indices of the lines holding an anchor, ascending.
+        anchors: Offsets of the anchors in ``text``.
+        text: The document text.
+    """
+    out: list[Line] = []
+    ordered: list[int] | None = None
+    for i in candidates:
+        pieces = split_long(layout.line(i), text)
+        if len(pieces) == 1:
+            out.extend(pieces)
+            continue
+        ordered = sorted(anchors) if ordered is None else ordered
+        for piece in pieces:
+            k = bisect_left(ordered, piece.start)
+            if k < len(ordered) and ordered[k] < piece.end:
+                out.append(piece)
+    return out

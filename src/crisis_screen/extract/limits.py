@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from crisis_screen.errors import LimitExceededError
+from crisis_screen.errors import LimitExceededError, TimeLimitExceededError
 
 __all__ = ["ExtractionLimits", "Budget"]
 
@@ -120,7 +120,7 @@ class Budget:
             LimitExceededError: The per-file time limit is exhausted.
         """
         if time.monotonic() > self._deadline:
-            raise LimitExceededError(self.source, f"time limit of {self._allowed:g} s exceeded")
+            raise TimeLimitExceededError(self.source, f"time limit of {self._allowed:g} s exceeded")
 
     @property
     def allowed(self) -> float:
