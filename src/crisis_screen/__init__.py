@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from crisis_screen._lazy import lazy_attributes
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "CrisisScreenError",
