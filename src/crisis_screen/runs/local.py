@@ -132,7 +132,8 @@ class PoolStats:
         preloaded: Workers that took the fork server's screener (the others built theirs).
         stopped: Files stopped for running past their time limit.
         crashed: Files whose worker died twice on them.
-        lost: Worker processes that died or were stopped (and replaced when needed).
+        lost: Worker processes that ended before the run did: died, stopped by the
+            watchdog, or ended after running out of memory (each replaced when needed).
     """
 
     started: int = 0
