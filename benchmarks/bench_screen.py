@@ -45,6 +45,8 @@ from corpus import (  # noqa: E402
 )
 
 TARGET_RATE = 3000.0  # resumes/s, screen_many on one core (best warm pass)
+TARGET_RE_RATIO = 1.2  # screen_many / re scan, paired rounds (the recall issue's bound)
+TARGET_AC_RATIO = 0.35  # screen_many / raw Aho-Corasick scan of the surface forms
 TARGET_MEM_GROWTH = 0.20  # peak RSS growth from N to 4N resumes
 WARMUP_DOCS = 200  # resumes screened before the memory baseline is taken
 
@@ -232,6 +234,17 @@ def _re_pass(texts: Sequence[str]) -> list[bool]:
 _PATTERNS = baseline_patterns()
 
 
+def _ac_pass(forms: Sequence[str]) -> Callable[[Sequence[str]], list[bool]]:
+    import ahocorasick_rs
+
+    automaton = ahocorasick_rs.AhoCorasick(forms, implementation=ahocorasick_rs.Implementation.DFA)
+
+    def run(texts: Sequence[str]) -> list[bool]:
+        return [bool(automaton.find_matches_as_indexes(t.lower())) for t in texts]
+
+    return run
+
+
 def _screen_pass(screener: Any, texts: Iterable[str]) -> Callable[[], list[bool]]:
     def run() -> list[bool]:
         results = list(screener.screen_many(texts))
@@ -360,11 +373,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         sc_secs: list[float] = []
         sc_flags: list[bool] = []
         first_flags: list[bool] = []
+        # The raw Aho-Corasick limit: one DFA of every surface form of the lexicon's terms over
+        # each text lower-cased once (what any exact matcher must at least do). Passes of re,
+        # Aho-Corasick and screen_many alternate (A B C A B C), so each round's ratios come
+        # from the same moment of a noisy machine; the targets read the median ratio.
+        forms = sorted({e.variant.lower() for e in screener.lexicon.term_entries()})
+        ac_pass = _ac_pass(forms)
+        ac_secs: list[float] = []
+        paired_re: list[float] = []
         for i in range(args.repeat):
+            re_dt, _ = _timed(lambda: _re_pass(texts))
+            ac_dt, _ = _timed(lambda: ac_pass(texts))
             dt, sc_flags = _timed(_screen_pass(screener, texts))
             sc_secs.append(dt)
+            ac_secs.append(ac_dt)
+            paired_re.append(re_dt)
             if i == 0:
                 first_flags = sc_flags
+        report["aho_corasick"] = {"forms": len(forms), **_rates(args.n, ac_secs)}
+        ratios_ac = sorted(a / s for a, s in zip(ac_secs, sc_secs, strict=True))
+        ratios_re = sorted(r / s for r, s in zip(paired_re, sc_secs, strict=True))
         unseen = list(iter_corpus(args.n, args.seed + 1))
         unseen_s, _ = _timed(_screen_pass(screener, unseen))
         report["screen_many"] = {
@@ -374,6 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             **_rates(args.n, sc_secs),
             "unseen_texts_per_s": args.n / unseen_s,
             "ratio_to_re_best": (args.n / min(sc_secs)) / (args.n / min(re_secs)),
+            "ratio_to_re_paired_median": ratios_re[len(ratios_re) // 2],
+            "ratio_to_aho_corasick_paired_median": ratios_ac[len(ratios_ac) // 2],
             "ratio_to_re_cold": (args.n / sc_secs[0]) / (args.n / re_secs[0]),
             "deterministic_across_passes": first_flags == sc_flags,
             "accuracy": _prf(first_flags, truth),
@@ -507,6 +537,18 @@ def _print_table(report: dict[str, Any]) -> None:
                 "screen_many >= re scan (best passes)",
                 sc["best_per_s"] >= rx["best_per_s"],
                 f"{sc['ratio_to_re_best']:.2f}x",
+            ),
+            (
+                f"screen_many >= {TARGET_RE_RATIO}x the re scan (median of paired rounds)",
+                sc["ratio_to_re_paired_median"] >= TARGET_RE_RATIO,
+                f"{sc['ratio_to_re_paired_median']:.2f}x",
+            ),
+            (
+                f"screen_many >= {TARGET_AC_RATIO}x the raw Aho-Corasick scan of the "
+                f"{report['aho_corasick']['forms']:,} surface forms (median of paired rounds)",
+                sc["ratio_to_aho_corasick_paired_median"] >= TARGET_AC_RATIO,
+                f"{sc['ratio_to_aho_corasick_paired_median']:.2f}x; Aho-Corasick "
+                f"{_fmt_rate(report['aho_corasick']['best_per_s'])} best",
             ),
         ]
         if mem:
