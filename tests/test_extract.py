@@ -27,6 +27,7 @@ from crisis_screen.errors import (
     ExtractionError,
     LimitExceededError,
     NeedsOCRError,
+    TimeLimitExceededError,
     UnsupportedFormatError,
 )
 from crisis_screen.extract import (
@@ -487,19 +488,25 @@ BAD_CASES: list[
         LimitExceededError,
         ExtractionLimits(max_chars=500),
     ),
-    ("time-limit-pdf", "cv.pdf", make_pdf, LimitExceededError, ExtractionLimits(time_limit=1e-9)),
+    (
+        "time-limit-pdf",
+        "cv.pdf",
+        make_pdf,
+        TimeLimitExceededError,
+        ExtractionLimits(time_limit=1e-9),
+    ),
     (
         "time-limit-docx",
         "cv.docx",
         make_docx,
-        LimitExceededError,
+        TimeLimitExceededError,
         ExtractionLimits(time_limit=1e-9),
     ),
     (
         "time-limit-html",
         "cv.html",
         lambda: HTML.encode(),
-        LimitExceededError,
+        TimeLimitExceededError,
         ExtractionLimits(time_limit=1e-9),
     ),
 ]

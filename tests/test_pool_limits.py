@@ -28,15 +28,29 @@ from crisis_screen.runs.workers import STOP_FACTOR, pool_likely
 from crisis_screen.screener import ScreenerConfig
 from test_batch_support import STRONG, WEAK, cli_env, run_cli
 
-DENSE_LINE = (
-    "Responded to crisis calls as a CIT officer with de-escalation, suicide intervention "
-    "and mobile crisis co-responder work; "
-)
+
+def _word(n: int) -> str:
+    # A distinct made-up word of letters only, eight or more long: never a lexicon word.
+    letters = "bcdfghjklmnpqrstvwxz"
+    out = ""
+    while True:
+        n, r = divmod(n, len(letters))
+        out += letters[r]
+        if n == 0:
+            return out + "quorvex"
 
 
 def _dense_resume(kib: int) -> str:
-    body = (DENSE_LINE * 80 + "\n") * max(1, kib * 1024 // (len(DENSE_LINE) * 80))
-    return "Pat Example\nEXPERIENCE\n" + body
+    # Lines that pass the gate ("CIT") full of words never seen before: each one costs the
+    # typo pass a fuzzy lookup, so screening takes seconds however the engine bounds a line
+    # or a resume's evidence: a real slow input, not a test-only reader.
+    lines, size, n = ["Pat Example", "EXPERIENCE"], 0, 0
+    while size < kib * 1024:
+        line = "CIT " + " ".join(_word(n + k) for k in range(80))
+        n += 80
+        size += len(line) + 1
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 def _folder(tmp_path: Path, special: dict[str, bytes]) -> list[str]:
@@ -59,7 +73,7 @@ def _run(files: list[str], runner: ProcessPoolRunner) -> list[ScanLine]:
 
 @pytest.mark.slow
 def test_a_file_past_its_time_limit_is_stopped_and_the_batch_goes_on(tmp_path: Path) -> None:
-    files = _folder(tmp_path, {"a05_slow.txt": _dense_resume(64).encode()})
+    files = _folder(tmp_path, {"a05_slow.txt": _dense_resume(256).encode()})
     slow = next(f for f in files if f.endswith("_slow.txt"))
     limit = 0.5
     runner = ProcessPoolRunner(
@@ -132,7 +146,7 @@ def test_without_a_ceiling_the_same_large_file_is_read(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_cli_stops_a_slow_file_and_records_every_file_once(tmp_path: Path) -> None:
-    files = _folder(tmp_path, {"a03_slow.txt": _dense_resume(64).encode()})
+    files = _folder(tmp_path, {"a03_slow.txt": _dense_resume(256).encode()})
     out = tmp_path / "out.jsonl"
     done = run_cli(
         ["scan", str(tmp_path / "in"), "-o", str(out), "--jobs", "2", "--time-limit", "0.5"],

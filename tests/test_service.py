@@ -43,9 +43,23 @@ KEY = "test-key-0123456789abcdef"
 SECRET = "webhook-secret-0123456789"
 # Planted in request bodies: it must never come back in an error or reach the logs.
 PRIVATE = "ZZPRIVATE-Jane-Roe-555-0100"
-SLOW_TEXT = (
-    "Responded to mental health crisis calls with the CIT team and de-escalated people in "
-    "crisis.\n" * 1200
+
+
+def _made_up(n: int) -> str:
+    # A distinct word of letters only, never a lexicon word: each costs the typo pass a lookup.
+    letters, out = "bcdfghjklmnpqrstvwxz", ""
+    while True:
+        n, r = divmod(n, len(letters))
+        out += letters[r]
+        if n == 0:
+            return out + "quorvex"
+
+
+# Seconds of real screening work (CIT lines full of new words), however the engine bounds
+# one line or one resume's evidence.
+SLOW_TEXT = "".join(
+    "Responded with the CIT team " + " ".join(_made_up(i * 80 + k) for k in range(80)) + "\n"
+    for i in range(300)
 )
 
 
