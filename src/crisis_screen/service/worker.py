@@ -125,7 +125,7 @@ def worker_main(sock: socket.socket, config: ScreenerConfig, limits: ExtractionL
     also ignores SIGTERM: ``systemctl stop`` and ``kill -- -PGID`` signal the whole process
     group, and the server drains its requests before it shuts the workers down itself.
     """
-    from crisis_screen.runs.workers import _watch_parent
+    from crisis_screen.runs.workers import DEFAULT_WORKER_MEMORY, _limit_memory, _watch_parent
 
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # Ctrl-C goes to the whole process group; only the server decides how to stop.
@@ -139,6 +139,9 @@ def worker_main(sock: socket.socket, config: ScreenerConfig, limits: ExtractionL
     except CrisisScreenError as exc:
         _send(sock, ("failed", str(exc)))
         return
+    # The memory ceiling of scan's workers (Linux): a resume needing more becomes a
+    # MemoryLimitExceededError record instead of a server that runs the machine out of memory.
+    _limit_memory(DEFAULT_WORKER_MEMORY)
     _send(sock, ("ready", os.getpid(), versions))
     while (head := _recv_exactly(sock, _HEADER.size)) is not None:
         frame = _recv_exactly(sock, _HEADER.unpack(head)[0])
