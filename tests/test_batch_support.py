@@ -92,3 +92,17 @@ def run_cli(
         cwd=cwd,
         timeout=timeout,
     )
+
+
+def made_up_word(n: int) -> str:
+    """The ``n``-th of distinct made-up words of letters only, never a lexicon word.
+
+    Lines that pass the gate full of such words cost the typo pass a fuzzy lookup per word:
+    a real slow input (seconds), however the engine bounds one line or one resume's evidence.
+    """
+    letters, out = "bcdfghjklmnpqrstvwxz", ""
+    while True:
+        n, r = divmod(n, len(letters))
+        out += letters[r]
+        if n == 0:
+            return out + "quorvex"

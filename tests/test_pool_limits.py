@@ -26,18 +26,7 @@ from crisis_screen.runs.local import ProcessPoolRunner
 from crisis_screen.runs.records import ScanLine
 from crisis_screen.runs.workers import STOP_FACTOR, pool_likely
 from crisis_screen.screener import ScreenerConfig
-from test_batch_support import STRONG, WEAK, cli_env, run_cli
-
-
-def _word(n: int) -> str:
-    # A distinct made-up word of letters only, eight or more long: never a lexicon word.
-    letters = "bcdfghjklmnpqrstvwxz"
-    out = ""
-    while True:
-        n, r = divmod(n, len(letters))
-        out += letters[r]
-        if n == 0:
-            return out + "quorvex"
+from test_batch_support import STRONG, WEAK, cli_env, made_up_word, run_cli
 
 
 def _dense_resume(kib: int) -> str:
@@ -46,7 +35,7 @@ def _dense_resume(kib: int) -> str:
     # or a resume's evidence: a real slow input, not a test-only reader.
     lines, size, n = ["Pat Example", "EXPERIENCE"], 0, 0
     while size < kib * 1024:
-        line = "CIT " + " ".join(_word(n + k) for k in range(80))
+        line = "CIT " + " ".join(made_up_word(n + k) for k in range(80))
         n += 80
         size += len(line) + 1
         lines.append(line)

@@ -35,6 +35,7 @@ from crisis_screen.runs.records import ScanRecord  # noqa: E402
 from crisis_screen.runs.screen import screen_source  # noqa: E402
 from crisis_screen.runs.sources import MemorySource  # noqa: E402
 from crisis_screen.service.webhook import sign  # noqa: E402
+from test_batch_support import made_up_word  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_resumes"
 # A small skill of the tests' own: a lexicon not preloaded by the fork server, cheap to build.
@@ -45,20 +46,10 @@ SECRET = "webhook-secret-0123456789"
 PRIVATE = "ZZPRIVATE-Jane-Roe-555-0100"
 
 
-def _made_up(n: int) -> str:
-    # A distinct word of letters only, never a lexicon word: each costs the typo pass a lookup.
-    letters, out = "bcdfghjklmnpqrstvwxz", ""
-    while True:
-        n, r = divmod(n, len(letters))
-        out += letters[r]
-        if n == 0:
-            return out + "quorvex"
-
-
 # Seconds of real screening work (CIT lines full of new words), however the engine bounds
 # one line or one resume's evidence.
 SLOW_TEXT = "".join(
-    "Responded with the CIT team " + " ".join(_made_up(i * 80 + k) for k in range(80)) + "\n"
+    "Responded with the CIT team " + " ".join(made_up_word(i * 80 + k) for k in range(80)) + "\n"
     for i in range(300)
 )
 
