@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crisis_screen import Screener
+from crisis_screen.matchers import LineGate
 
 # (text, concept, method, matched text)
 MATCHES = [
@@ -250,3 +251,27 @@ def test_ordinary_lines_are_no_gate_candidates(screener: Screener, line: str) ->
 
 def test_a_typo_after_a_distinctive_word_still_passes_the_gate(screener: Screener) -> None:
     assert screener.terms.gate.positions("Mental Heath Response Officer, 2019 - 2023")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mobile crisis unit",
+        "mobile-crisis-unit",
+        "Mobile- crisis unit",
+        "mobile  crisis  unit",
+        "mobile\tcrisis\tunit",
+        "Mobile\u00a0crisis\u00a0unit",
+        "mobile\u200bcrisis unit",
+        "Mobile\u2010crisis\u2011unit",
+    ],
+)
+def test_the_gate_passes_a_multi_word_anchor_across_every_gap_form(text: str) -> None:
+    gate = LineGate(["mobile crisis unit"], [])
+    # Offsets index the original text whatever the gap characters were.
+    assert gate.positions("x\n" + text) == [len("x\n" + text) - 1]
+
+
+def test_the_gate_does_not_join_words_across_other_characters() -> None:
+    gate = LineGate(["mobile crisis unit"], [])
+    assert gate.positions("mobile_crisis unit, mobile/crisis unit, mobilecrisis unit") == []
