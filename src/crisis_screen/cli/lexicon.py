@@ -21,7 +21,7 @@ def validate(paths: tuple[str, ...], overlays: tuple[str, ...]) -> None:
     from crisis_screen.lexicon import load_lexicon
 
     try:
-        lex = load_lexicon(list(paths), overlays=list(overlays))
+        lex = load_lexicon(list(paths), overlays=list(overlays), use_cache=False)
     except LexiconError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from exc

@@ -24,9 +24,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from crisis_screen.errors import LexiconError
+from crisis_screen.lexicon.cache import cached_forms, lexicon_key, store_checked
 from crisis_screen.lexicon.check import cross_check
 from crisis_screen.lexicon.compile import Lexicon, merge
 from crisis_screen.lexicon.schema import LexiconFile
+from crisis_screen.lexicon.variants import known_forms, seed_forms
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -268,6 +270,7 @@ def load_lexicon(
     *,
     overlays: Sequence[str | Path] = (),
     common: str | Path | None = None,
+    use_cache: bool = True,
 ) -> Lexicon:
     """Load, merge and validate skills with the common rules.
 
@@ -280,6 +283,8 @@ def load_lexicon(
         common: The file of shared context rules. Default: the ``common/`` of the first
             lexicon folder given, else the shipped one. It is loaded once whatever the number
             of skills.
+        use_cache: Skip the cross-checks and the inflection dictionary when these exact files
+            passed them before (:mod:`crisis_screen.lexicon.cache`); False always checks.
 
     Returns:
         The validated lexicon.
@@ -312,22 +317,35 @@ def load_lexicon(
         (f, x) for f in skill_files if (x := read_partial_lexicon_file(f, problems)) is not None
     ]
     extra: list[tuple[Path, LexiconFile]] = []
+    overlay_files: list[Path] = []
     for o in overlays:
         for f in lexicon_files(o):
+            overlay_files.append(f)
             parsed = read_partial_lexicon_file(f, problems)
             if parsed is not None:
                 extra.append((f, parsed))
     if parsed_common is None:
         # Without the common rules every cue's category would be reported unknown.
         raise LexiconError(problems)
+    key = lexicon_key(skill_files, overlay_files, common_path)
+    cached = cached_forms(key) if use_cache and key and not problems else None
+    if cached is not None:
+        seed_forms(cached)
     # Cross-checked even when a file has schema problems (its bad entries left out), so
     # that every problem of the set is reported at once.
     try:
-        lexicon = compile_lexicon(base, extra, common=(common_path, parsed_common))
+        lexicon = compile_lexicon(
+            base, extra, common=(common_path, parsed_common), check=cached is None
+        )
     except LexiconError as exc:
         problems.extend(p for p in exc.problems if p not in problems)
     if problems:
         raise LexiconError(problems)
+    if cached is None and key is not None:
+        # Passed every check: record it with the inflections its terms need.
+        for _ in lexicon.term_entries():
+            pass
+        store_checked(key, known_forms())
     return lexicon
 
 
@@ -336,6 +354,7 @@ def compile_lexicon(
     overlays: Sequence[tuple[Path, LexiconFile]] = (),
     *,
     common: tuple[Path, LexiconFile] | None = None,
+    check: bool = True,
 ) -> Lexicon:
     """Merge parsed lexicon files and cross-check them.
 
@@ -346,6 +365,7 @@ def compile_lexicon(
         files: ``(path, parsed file)`` of each skill file; the path is used in messages.
         overlays: ``(path, parsed file)`` of each overlay.
         common: ``(path, parsed file)`` of the common rules, if any.
+        check: Run the cross-checks (False only for files known to pass them).
 
     Returns:
         The validated lexicon.
@@ -362,7 +382,8 @@ def compile_lexicon(
         for concept in parsed.concepts
         for group in concept.terms
     }
-    cross_check(lexicon, origins, problems, group_files)
+    if check:
+        cross_check(lexicon, origins, problems, group_files)
     if problems:
         raise LexiconError(problems)
     return lexicon

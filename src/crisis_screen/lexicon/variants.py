@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Iterable, Mapping, Sequence
 
 # Function words are never inflected ("respond to crisis" -> "responded to crises").
 _FUNCTION_WORDS = frozenset(
@@ -87,13 +86,41 @@ _HYPHEN_BETWEEN_LETTERS = re.compile(r"(?<=[a-z])-(?=[a-z])")
 _MAX_INFLECTED = 128
 
 
-@lru_cache(maxsize=8192)
+# Inflections looked up so far, by word: a memo that the start-up cache
+# (:mod:`crisis_screen.lexicon.cache`) also fills, so a cached lexicon never loads lemminflect's
+# tables. Bounded like the lru_cache it replaces (a hostile lexicon may hold a million words).
+_FORMS: dict[str, tuple[str, ...]] = {}
+_MAX_FORMS = 65536
+
+
+def seed_forms(forms: Mapping[str, tuple[str, ...]]) -> None:
+    """Take inflections found earlier (the start-up cache) instead of looking them up again."""
+    for word, found in forms.items():
+        if len(_FORMS) >= _MAX_FORMS:
+            break
+        _FORMS.setdefault(word, found)
+
+
+def known_forms() -> dict[str, tuple[str, ...]]:
+    """Return every inflection looked up or seeded in this process, by word."""
+    return dict(_FORMS)
+
+
 def _dictionary_forms(word: str) -> tuple[str, ...]:
     """Return every inflection lemminflect's dictionary knows for ``word`` (all parts of speech).
 
     A dictionary, not suffix rules: irregular and doubled forms come out right (commit ->
     committed, hold -> held, teach -> taught, counsel -> counselled and counseled).
     """
+    found = _FORMS.get(word)
+    if found is None:
+        found = _lookup_forms(word)
+        if len(_FORMS) < _MAX_FORMS:
+            _FORMS[word] = found
+    return found
+
+
+def _lookup_forms(word: str) -> tuple[str, ...]:
     import lemminflect  # lazy: its tables load on first use, never at import
 
     found = dict(lemminflect.getAllInflections(word))
