@@ -107,3 +107,12 @@ def test_screen_many_matches_screen_text_in_order(screener: Screener, texts: lis
     many = list(screener.screen_many([(f"r{i}", t) for i, t in enumerate(texts)], batch_size=2))
     single = [screener.screen_text(t, source=f"r{i}") for i, t in enumerate(texts)]
     assert many == single
+
+
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=200))
+@settings(max_examples=300, deadline=None)
+def test_control_characters_are_counted_as_the_regex_counts_them(text: str) -> None:
+    # The fast byte count behind the "binary content" test of text files is exact.
+    from crisis_screen.extract.text import _CONTROL_RE, _control_count
+
+    assert _control_count(text) == len(_CONTROL_RE.findall(text))
