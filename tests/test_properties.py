@@ -116,3 +116,26 @@ def test_control_characters_are_counted_as_the_regex_counts_them(text: str) -> N
     from crisis_screen.extract.text import _CONTROL_RE, _control_count
 
     assert _control_count(text) == len(_CONTROL_RE.findall(text))
+
+
+_HEADING_PARTS = st.sampled_from(
+    ["Skills", "EXPERIENCE", "work", "History", "about", "me", "İNFO", "ΣΚΙΛΛΣ", "x", "2019"]
+)
+_HEADING_GLUE = st.sampled_from([" ", "  ", ":", " - ", "•", "3.", "_", "/", "\t", "²", ""])
+
+
+@given(st.lists(st.one_of(_HEADING_PARTS, _HEADING_GLUE), max_size=8))
+@settings(max_examples=500, deadline=None)
+def test_the_quick_no_heading_answer_never_differs_from_the_full_lookup(parts: list[str]) -> None:
+    from crisis_screen.segment import heading_section, heading_table
+
+    table = heading_table(
+        {
+            "skills": ["Skills", "skills and abilities"],
+            "experience": ["Work History"],
+            "summary": ["About me"],
+            "other": ["info", "σκιλλσ"],
+        }
+    )
+    line = "".join(parts)
+    assert heading_section(line, table) == heading_section(line, dict(table))

@@ -21,6 +21,8 @@ from crisis_screen.models import Section, SectionSpan
 # Bullets, numbering and decoration around a heading ("== SKILLS ==", "1. Experience:").
 _HEADING_TRIM = re.compile(r"^[\W\d_]+|[\W_]+$")
 _SPACES = re.compile(r"\s+")
+# A run of the characters _HEADING_TRIM keeps at a heading's start (letters, in effect).
+_FIRST_LETTERS = re.compile(r"[^\W\d_]+")
 # A heading is short; longer lines are never looked up (keeps the per-line cost tiny).
 _MAX_HEADING_CHARS = 48
 # Separators running text also uses between its parts; with only these, a list needs the
@@ -131,19 +133,40 @@ def heading_section(line: str, headings: Mapping[str, Section]) -> Section | Non
     if len(line) > _MAX_HEADING_CHARS:
         return None
     # Fast path: most headings are the bare words, maybe with a colon.
-    found = headings.get(line.strip().rstrip(":").lower())
+    lowered = line.lower()
+    found = headings.get(lowered.strip().rstrip(":"))
     if found is not None:
         return found
+    if isinstance(headings, HeadingTable):
+        # Most short lines are no heading: a heading's first run of letters is that of one of
+        # the table's keys (the trimming below never cuts into it), and looking that up costs
+        # a fifth of the trimming.
+        first = _FIRST_LETTERS.search(lowered)
+        if first is None or first.group() not in headings.first_words:
+            return None
     key = _SPACES.sub(" ", _HEADING_TRIM.sub("", line.strip())).lower()
     return headings.get(key) if key else None
 
 
-def heading_table(sections: Mapping[str, Sequence[str]]) -> dict[str, Section]:
+class HeadingTable(dict[str, Section]):
+    """Heading text (lower case, single spaces) to section, with the keys' first words.
+
+    Attributes:
+        first_words: The first run of letters of every key, for a quick "no heading" answer.
+    """
+
+    first_words: frozenset[str]
+
+
+def heading_table(sections: Mapping[str, Sequence[str]]) -> HeadingTable:
     """Invert the lexicon's ``[sections]`` table into heading -> section."""
-    table: dict[str, Section] = {}
+    table = HeadingTable()
     for name, heads in sections.items():
         for h in heads:
             table.setdefault(_SPACES.sub(" ", h.strip().lower()), name)
+    table.first_words = frozenset(
+        m.group() for key in table if (m := _FIRST_LETTERS.search(key)) is not None
+    )
     return table
 
 
