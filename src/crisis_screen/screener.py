@@ -490,10 +490,11 @@ class Screener:
         shape: LineShape | None = None
         if is_keyword_block(line_text, spans):
             shape = "keyword_block"
-        elif is_term_only(line_text, spans) and not any(
-            m.cue.category == PRACTICE_CATEGORY for m in cues
+        elif not any(m.cue.category == PRACTICE_CATEGORY for m in cues) and is_term_only(
+            line_text, spans
         ):
-            # A described act may be one whole pattern term ("talked a man off a ledge").
+            # A described act may be one whole pattern term ("talked a man off a ledge"). The
+            # cue test first: it is the cheaper of the two.
             shape = "term_only"
         voided = voided_cues(self.cues, doc, cues)
         return [
