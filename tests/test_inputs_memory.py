@@ -10,7 +10,7 @@ from crisis_screen import Screener
 from crisis_screen.errors import CrisisScreenError, LimitExceededError
 from crisis_screen.inputs import MAX_TEXT_CHARS
 from crisis_screen.models import Document
-from crisis_screen.zones import ZoneKeeper
+from crisis_screen.zones import DEFAULT_PERMANENT_STRINGS, DEFAULT_ZONE_STRINGS, ZoneKeeper
 
 
 @pytest.mark.parametrize("bad", [None, b"CIT trained deputy", 42, ["CIT"]])
@@ -70,15 +70,34 @@ def _unique_resumes(n: int, tag: str) -> list[str]:
 def test_vocabulary_stays_bounded_over_many_batches() -> None:
     screener = Screener()
     strings = screener.nlp.vocab.strings
+    start = len(strings)
+    # The default keeper: the first words are kept for good (they are cached by the tokenizer),
+    # up to its budget; the words after it are freed.
+    keeper = screener._zones
+    assert keeper is not None
     list(screener.screen_many(_unique_resumes(300, "warm")))
-    assert screener._zones is not None
-    screener._zones.close()
+    kept_early = len(strings) - start
+    assert kept_early >= 600  # two new words a resume, interned for good: within the budget
+    screener._zones = ZoneKeeper(screener.nlp, permanent_strings=1000, max_strings=1000)
     before = len(strings)
     for round_no in range(4):
         list(screener.screen_many(_unique_resumes(2000, f"r{round_no}")))
     screener._zones.close()
     # 16,000 new words went through; without zones every one stays interned.
-    assert len(strings) - before < 1000
+    assert len(strings) - before < 1000 + 1000
+
+
+def test_the_default_budget_keeps_memory_within_a_few_thousand_words() -> None:
+    screener = Screener()
+    strings = screener.nlp.vocab.strings
+    start = len(strings)
+    keeper = screener._zones
+    assert keeper is not None
+    for round_no in range(4):
+        list(screener.screen_many(_unique_resumes(4000, f"d{round_no}")))
+    keeper.close()
+    # 32,000 new words: the budget's 10,000 stay, and what a closed zone gathered is freed.
+    assert len(strings) - start < DEFAULT_PERMANENT_STRINGS + DEFAULT_ZONE_STRINGS
 
 
 def test_results_identical_with_and_without_zones() -> None:
@@ -88,7 +107,8 @@ def test_results_identical_with_and_without_zones() -> None:
         "Answered overnight calls on a suicide prevention line, 2016 - 2020",
     ]
     zoned = Screener()
-    keeper = ZoneKeeper(zoned.nlp, max_strings=1)  # closes after every batch
+    # No budget: every batch in a zone that closes after it.
+    keeper = ZoneKeeper(zoned.nlp, max_strings=1, permanent_strings=0)
     zoned._zones = keeper
     plain = Screener()
     plain._zones = None
@@ -98,10 +118,13 @@ def test_results_identical_with_and_without_zones() -> None:
         assert a == b
 
 
-def test_zone_is_not_freed_while_another_thread_screens() -> None:
+@pytest.mark.parametrize("budget", [0, 50])
+def test_zone_is_not_freed_while_another_thread_screens(budget: int) -> None:
+    # With a budget of 50 words, threads switch from screening outside zones to inside them
+    # while others are still screening.
     screener = Screener()
     assert screener._zones is not None
-    screener._zones = ZoneKeeper(screener.nlp, max_strings=1)
+    screener._zones = ZoneKeeper(screener.nlp, max_strings=1, permanent_strings=budget)
     expected = [r.model_dump() for r in map(screener.screen_text, _unique_resumes(40, "t"))]
     failures: list[str] = []
 
