@@ -406,6 +406,8 @@ def resolve(hits: list[Hit], doc: Doc) -> list[Hit]:
     Returns:
         The kept hits in document order.
     """
+    if len(hits) <= 1:
+        return list(hits)  # most lines: one hit, nothing to resolve
 
     def rank(h: Hit) -> tuple[int, int, int]:
         span = doc[h.start : h.end]

@@ -270,8 +270,10 @@ def judge(
     for a in adjustments:
         confidence *= a.factor
     confidence = round(min(max(confidence, 0.0), 1.0), 4)
-    rank = {k: i for i, k in enumerate(kind_order)}
-    ordered = tuple(sorted(kinds, key=lambda k: (rank.get(k, len(rank)), k))) or ("mention",)
+    if len(kinds) > 1:
+        rank = {k: i for i, k in enumerate(kind_order)}
+        kinds.sort(key=lambda k: (rank.get(k, len(rank)), k))
+    ordered = tuple(kinds) or ("mention",)
     return Judgement(
         base=base,
         confidence=confidence,
