@@ -64,6 +64,8 @@ from hostile import Written, write_folder  # noqa: E402
 #: Seconds the OCR reader adds per page (ExtractionLimits.ocr_page_time; the CLI keeps it).
 OCR_PAGE_TIME = 20.0
 SAMPLE_S = 0.05
+#: The outputs written into the work folder (each with its manifest and stderr beside it).
+OUTPUTS = ("out.jsonl", "out-sigint.jsonl", "out-sigkill.jsonl")
 
 
 def _env() -> dict[str, str]:
@@ -414,6 +416,7 @@ class OutputCheck:
     error: int = 0
     flagged: int = 0
     by_error_type: dict[str, int] = field(default_factory=dict)
+    stopped_by_watchdog: int = 0
     values: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @property
@@ -476,6 +479,9 @@ def check_output(output: Path, written: Written, validate: bool = True) -> Outpu
         else:
             check.error += 1
             errors[str(value.get("error_type"))] += 1
+            # The pool's watchdog words its reason so; the readers' own checks do not.
+            if str(value.get("error") or "").startswith("stopped after"):
+                check.stopped_by_watchdog += 1
     check.problems = check.problems[:20]
     check.records = sum(seen.values())
     check.missing = [p for p in expected if p not in seen]
@@ -496,15 +502,26 @@ def _allowed_s(value: dict[str, Any], limit: float) -> float:
     return 2.0 * (limit + OCR_PAGE_TIME * pages)
 
 
-def per_kind(check: OutputCheck, written: Written) -> dict[str, dict[str, int]]:
-    """Outcome counts (``ok`` or the error type) per hostile kind and per good format."""
+def per_kind(check: OutputCheck, written: Written) -> dict[str, dict[str, Any]]:
+    """Per hostile kind and per good format: outcomes (``ok`` or the error type) and time."""
     out: dict[str, Counter[str]] = {}
+    spent: dict[str, list[float]] = {}
     for path, entry in written.expected().items():
         value = check.values.get(path)
         outcome = "missing" if value is None else str(value.get("error_type") or "ok")
         key = entry.kind if entry.group == "hostile" else f"good {entry.kind}"
         out.setdefault(key, Counter())[outcome] += 1
-    return {k: dict(v.most_common()) for k, v in sorted(out.items())}
+        if value is not None:
+            spent.setdefault(key, []).append(_ms(value))
+    return {
+        key: {
+            "outcomes": dict(counts.most_common()),
+            "total_s": round(sum(spent.get(key, [])) / 1000, 2),
+            "mean_ms": round(sum(spent.get(key, [])) / max(1, len(spent.get(key, []))), 1),
+            "max_ms": round(max(spent.get(key, [0.0])), 1),
+        }
+        for key, counts in sorted(out.items())
+    }
 
 
 def slowest(check: OutputCheck, written: Written, limit: float, top: int = 5) -> dict[str, Any]:
@@ -653,6 +670,7 @@ def kill_and_resume(
 ) -> tuple[dict[str, Any], list[Check]]:
     files = len(written.expected())
     output = workdir / f"out-{sig.name.lower()}.jsonl"
+    assert output.name in OUTPUTS
     at = max(1, int(files * options.kill_at))
     killed = run_scan(
         f"{sig.name} at {options.kill_at:.0%}",
@@ -752,17 +770,28 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="bench-hostile-"))
+    # A folder given that already exists keeps whatever else it holds: only what this
+    # script writes there is removed (before, and after unless --keep).
+    created = options.workdir is None or not workdir.exists()
     workdir.mkdir(parents=True, exist_ok=True)
     folder = str(workdir / "in")
-    if os.path.exists(folder):
-        shutil.rmtree(folder)
+    _clean(workdir)
     try:
         return _bench(options, workdir, folder)
     finally:
-        if not options.keep:
+        if options.keep:
+            print(f"kept {workdir}")
+        elif created:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
-            print(f"kept {workdir}")
+            _clean(workdir)
+
+
+def _clean(workdir: Path) -> None:
+    shutil.rmtree(workdir / "in", ignore_errors=True)
+    for name in OUTPUTS:
+        for path in workdir.glob(name + "*"):
+            path.unlink()
 
 
 def _bench(options: argparse.Namespace, workdir: Path, folder: str) -> int:
@@ -779,7 +808,7 @@ def _bench(options: argparse.Namespace, workdir: Path, folder: str) -> int:
         f"{written.bytes_written / 2**20:.0f} MiB, in {gen_s:.1f} s: {folder}"
     )
 
-    output = workdir / "out.jsonl"
+    output = workdir / OUTPUTS[0]
     main_run = run_scan("scan", folder, output, options)
     check = check_output(output, written)
     manifest = read_manifest(output)
@@ -919,13 +948,13 @@ def _print(report: dict[str, Any], checks: list[Check]) -> None:
         f"records: {out['records']} ({out['ok']} ok, {out['error']} error, "
         f"{out['flagged']} flagged)"
     )
-    print("errors by type:")
+    print(f"errors by type ({out['stopped_by_watchdog']} files stopped by the pool's watchdog):")
     for name, count in out["by_error_type"].items():
         print(f"  {name:28s} {count:6d}")
-    print("outcomes by kind:")
-    for kind, outcomes in scan["outcomes_by_kind"].items():
-        shown = ", ".join(f"{k} {v}" for k, v in outcomes.items())
-        print(f"  {kind:20s} {shown}")
+    print("outcomes by kind (time: sum over files, then the slowest file):")
+    for kind, row in scan["outcomes_by_kind"].items():
+        shown = ", ".join(f"{k} {v}" for k, v in row["outcomes"].items())
+        print(f"  {kind:18s} {row['total_s']:7.1f} s {row['max_ms']:7.0f} ms  {shown}")
     timing = scan["timings"]
     print(
         f"time per file: p50 {timing['p50_ms']:.1f} ms, p99 {timing['p99_ms']:.0f} ms, "

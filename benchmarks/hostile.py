@@ -933,9 +933,9 @@ def k_slow_screen(rng: random.Random, pool: SeedPool) -> Made:
         work = [{"position": f"Crisis worker {i}", "highlights": ["CIT"]} for i in range(50_000)]
         data = json.dumps({"basics": {"name": "Pat"}, "work": work}).encode()
         return Made(".json", data, "JSON Resume of 50,000 work entries")
-    # About 5 ms of screening per KiB of these lines.
-    size = rng.choice([1_600_000, 1_900_000])
-    return Made(".txt", made_up_text(rng, size, 8).encode(), f"{size} bytes of made-up words")
+    # About 4 ms of screening per KiB of these lines (under the 2,000,000 characters read).
+    size = rng.choice([1_800_000, 1_950_000])
+    return Made(".txt", made_up_text(rng, size, 80).encode(), f"{size} bytes of made-up words")
 
 
 @functools.cache
