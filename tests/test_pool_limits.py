@@ -2,8 +2,9 @@
 more memory than a worker's ceiling fails alone, and the batch goes on with every file once.
 
 Real worker processes screen real files. The slow file is a resume whose one long section is
-dense with skill terms: screening it takes seconds (far past the tiny time limit given here)
-inside the screener, where no reader's own time check can stop it, so only the watchdog does.
+dense with skill terms: screening it takes seconds (far past the tiny time limit given here),
+and the screener's own check between lines stops it at the limit. A worker stuck where no
+check reaches (a library call that hangs) is made so with SIGSTOP: only the watchdog ends it.
 The large file is a plain text resume padded to 19 MB (under the 20 MB size limit), which a
 worker allowed 16 MB more than it holds cannot even read.
 """
@@ -13,8 +14,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -42,6 +45,38 @@ def _dense_resume(kib: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _slow_pdf(lines: int = 3000) -> bytes:
+    """A small one-page PDF that takes seconds to read, in one call nothing can interrupt.
+
+    pdfium lays out a page's text in time that grows with the square of its characters: 3,000
+    short lines on one tall page take several seconds inside a single library call, where the
+    reader's own time checks (between pages) cannot stop it. Only the watchdog can.
+    """
+    height = 72 + 11 * lines
+    text = b"".join(b"(Line %d stocked shelves) Tj T*\n" % i for i in range(lines))
+    content = b"BT /F1 9 Tf 11 TL 36 %d Td\n" % (height - 36) + text + b"ET\n"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 %d] " % height
+        + b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
 def _folder(tmp_path: Path, special: dict[str, bytes]) -> list[str]:
     """Twelve ordinary resumes with the special files in the middle, in walk order."""
     folder = tmp_path / "in"
@@ -60,31 +95,66 @@ def _run(files: list[str], runner: ProcessPoolRunner) -> list[ScanLine]:
         runner.close()
 
 
+def _hang_when_reading(runner: ProcessPoolRunner, target: str, done: threading.Event) -> None:
+    """Stop (SIGSTOP) the worker that is reading ``target``: a worker stuck in a library call.
+
+    Reading ``target`` takes long enough (a second) for this to see it; the watchdog must then
+    end the stopped worker, as it would one hung inside C code that no time check reaches.
+    """
+    while not done.is_set():
+        for worker in list(runner._workers):
+            index = worker.progress.read()[0]
+            job = worker.job
+            if job is not None and 0 <= index < len(job.sources) and job.sources[index] == target:
+                os.kill(worker.process.pid, signal.SIGSTOP)
+                return
+        time.sleep(0.002)
+
+
 @pytest.mark.slow
-def test_a_file_past_its_time_limit_is_stopped_and_the_batch_goes_on(tmp_path: Path) -> None:
-    files = _folder(tmp_path, {"a05_slow.txt": _dense_resume(256).encode()})
-    slow = next(f for f in files if f.endswith("_slow.txt"))
-    limit = 0.5
+def test_a_hung_worker_is_stopped_by_the_watchdog_and_the_batch_goes_on(tmp_path: Path) -> None:
+    files = _folder(tmp_path, {"a05_slow.pdf": _slow_pdf(1500)})
+    slow = next(f for f in files if f.endswith("_slow.pdf"))
+    limit = 3.0
     runner = ProcessPoolRunner(
         ScreenerConfig(), 2, chunk_size=4, limits=ExtractionLimits(time_limit=limit)
     )
+    done = threading.Event()
+    hanger = threading.Thread(target=_hang_when_reading, args=(runner, slow, done))
+    hanger.start()
     start = time.monotonic()
-    lines = _run(files, runner)
+    try:
+        lines = _run(files, runner)
+    finally:
+        done.set()
+        hanger.join()
     took = time.monotonic() - start
 
-    # Every file once, in order; only the slow one failed, with a typed record.
+    # Every file once, in order; only the hung one failed, with a typed record.
     assert [line.source for line in lines] == files
     by_source = {line.source: json.loads(line.json) for line in lines}
     record = by_source.pop(slow)
     assert record["status"] == "error"
     assert record["error_type"] == "TimeLimitExceededError"
-    assert "time limit 0.5 s" in record["error"]
+    assert "time limit 3 s" in record["error"]
     assert all(r["status"] == "ok" for r in by_source.values())
-    # Stopped by the watchdog, at 1.5 times the limit, well before twice it.
+    # Stopped by the watchdog, at 1.5 times the limit, well before twice it; then replaced.
     assert runner.stats.stopped == 1 and runner.stats.lost == 1
     spent = (record["timings"]["read_ms"] + record["timings"]["screen_ms"]) / 1000
     assert STOP_FACTOR * limit <= spent < 2 * limit
     assert took < 60
+
+
+def test_a_slow_pdf_page_is_stopped_by_the_readers_own_checks() -> None:
+    # The page's text is laid out in time that grows with its square; the reader checks the
+    # time between text runs, so even one page stops near the limit.
+    from crisis_screen.errors import TimeLimitExceededError
+    from crisis_screen.extract import read_bytes
+
+    start = time.monotonic()
+    with pytest.raises(TimeLimitExceededError, match="slow.pdf"):
+        read_bytes(_slow_pdf(), filename="slow.pdf", limits=ExtractionLimits(time_limit=0.3))
+    assert time.monotonic() - start < 0.6
 
 
 SCAN = Path(__file__).resolve().parents[1] / "sample_resumes" / "mobile_crisis_paramedic_scan.pdf"
@@ -144,7 +214,8 @@ def test_the_cli_stops_a_slow_file_and_records_every_file_once(tmp_path: Path) -
         timeout=300,
     )
     assert done.returncode == 1, done.stderr  # some files failed
-    assert "a03_slow.txt: stopped after" in done.stderr
+    # The screener's own check between lines stops it (the watchdog is the backstop).
+    assert "a03_slow.txt: screening ran past the time limit 0.5 s" in done.stderr
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["source"] for r in records] == files
     assert [r["error_type"] for r in records if r["status"] != "ok"] == ["TimeLimitExceededError"]
@@ -196,3 +267,42 @@ def test_the_fork_server_is_started_only_for_batches_that_use_workers(tmp_path: 
     assert pool_likely([str(one), str(one)], jobs=2)  # counted cheaply, errs towards a pool
     os.mkfifo(tmp_path / "pipe")
     assert pool_likely([str(tmp_path)], jobs=3)
+
+
+def test_screening_in_process_stops_at_its_time_limit() -> None:
+    from crisis_screen import Screener
+    from crisis_screen.errors import TimeLimitExceededError
+    from crisis_screen.models import Document
+
+    screener = Screener.default()
+    slow = Document(text=_dense_resume(64), source="slow.txt")
+    start = time.monotonic()
+    with pytest.raises(TimeLimitExceededError) as info:
+        screener.screen_document(slow, time_limit=0.2)
+    # Checked between lines: stopped within one line's time of the limit.
+    assert time.monotonic() - start < 1.0
+    assert "slow.txt" in str(info.value) and "0.2 s" in str(info.value)
+    assert "CIT" not in str(info.value)
+    # Without a limit, and with a generous one, the same text is screened.
+    quick = Document(text="Pat Example\nCompleted 40 hours of CIT training\n", source="q.txt")
+    assert screener.screen_document(quick, time_limit=30.0) == screener.screen_document(quick)
+
+
+@pytest.mark.slow
+def test_one_process_scan_stops_a_slow_file_at_its_time_limit_too(tmp_path: Path) -> None:
+    # --jobs 1 has no watchdog: the screener's own check between lines stops the file.
+    files = _folder(tmp_path, {"a03_slow.txt": _dense_resume(256).encode()})
+    out = tmp_path / "out.jsonl"
+    limit = 0.5
+    done = run_cli(
+        ["scan", str(tmp_path / "in"), "-o", str(out), "--jobs", "1", "--time-limit", str(limit)],
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["source"] for r in records] == files
+    (slow,) = [r for r in records if r["status"] != "ok"]
+    assert slow["source"].endswith("a03_slow.txt")
+    assert slow["error_type"] == "TimeLimitExceededError"
+    spent = (slow["timings"]["read_ms"] + slow["timings"]["screen_ms"]) / 1000
+    assert limit <= spent < 2 * limit

@@ -559,3 +559,12 @@ def apply_ocr(judgement: Judgement) -> Judgement:
         counted=confidence >= COUNT_MIN,
         adjustments=[*judgement.adjustments, adjustment],
     )
+
+
+def named_summary(summary: Summary, evidence: Sequence[Evidence]) -> Summary:
+    """Add the concepts' human-readable names to a summary (aggregate knows only ids)."""
+    if not summary.concepts:
+        return summary
+    names = {e.concept: e.concept_name for e in evidence}
+    update = {"concept_names": tuple(names.get(c, c) for c in summary.concepts)}
+    return summary.model_copy(update=update)

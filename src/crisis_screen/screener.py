@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from crisis_screen import __version__
 from crisis_screen.context import CueFinder, CueMatch, hit_effects, voided_cues
+from crisis_screen.errors import TimeLimitExceededError
 from crisis_screen.experience import Position, find_positions
 from crisis_screen.inputs import ScreenInput, as_document, wrong_type
 from crisis_screen.lexicon import Lexicon, load_lexicon
@@ -43,6 +45,7 @@ from crisis_screen.scoring import (
     aggregate,
     apply_ocr,
     judge,
+    named_summary,
 )
 from crisis_screen.segment import (
     MAX_EVIDENCE,
@@ -216,11 +219,22 @@ class Screener:
             raise TypeError(f"screen_text: source must be str or None, not {type(source).__name__}")
         return self.screen_document(Document(text=text, source=source or "<text>"))
 
-    def screen_document(self, document: Document) -> ScreenResult:
-        """Screen an extracted :class:`~crisis_screen.models.Document`."""
+    def screen_document(
+        self, document: Document, *, time_limit: float | None = None
+    ) -> ScreenResult:
+        """Screen an extracted :class:`~crisis_screen.models.Document`.
+
+        Args:
+            document: The document.
+            time_limit: Seconds screening may take (checked between lines); None: no limit.
+
+        Raises:
+            TimeLimitExceededError: Screening ran past ``time_limit``.
+        """
         if not isinstance(document, Document):
             raise TypeError(f"screen_document expects a Document, not {type(document).__name__}")
-        return next(self.screen_many([document]))
+        limit = None if time_limit is None else (time.monotonic() + time_limit, time_limit)
+        return self._run_batch([as_document(document, 1)], limit)[0]
 
     def screen_file(
         self, path: str | Path, *, limits: ExtractionLimits | None = None
@@ -270,15 +284,17 @@ class Screener:
         it = iter(items)
         counter = itertools.count(1)
         while batch := list(itertools.islice(it, batch_size)):
-            docs = [as_document(x, next(counter)) for x in batch]
-            if self._zones is None:
-                yield from self._screen_batch(docs)
-                continue
-            # The whole batch inside the zone: spaCy's docs must not outlive it, and a consumer
-            # pausing between results must not keep it from being freed.
-            with self._zones.hold():
-                results = list(self._screen_batch(docs))
-            yield from results
+            yield from self._run_batch([as_document(x, next(counter)) for x in batch])
+
+    def _run_batch(
+        self, docs: list[Document], limit: tuple[float, float] | None = None
+    ) -> list[ScreenResult]:
+        if self._zones is None:
+            return list(self._screen_batch(docs, limit))
+        # The whole batch inside the zone: spaCy's docs must not outlive it, and a consumer
+        # pausing between results must not keep it from being freed.
+        with self._zones.hold():
+            return list(self._screen_batch(docs, limit))
 
     # -- asyncio: the same calls, run off the event loop (crisis_screen.aio) ----------------
 
@@ -318,7 +334,9 @@ class Screener:
 
     # -- stages ----------------------------------------------------------------------------
 
-    def _screen_batch(self, documents: Sequence[Document]) -> Iterator[ScreenResult]:
+    def _screen_batch(
+        self, documents: Sequence[Document], limit: tuple[float, float] | None = None
+    ) -> Iterator[ScreenResult]:
         pending = [self._prepare(d) for d in documents]
         # Candidate lines, an over-long one in pieces (time and memory stay linear in it).
         lines = [
@@ -340,6 +358,10 @@ class Screener:
             evidence: list[Evidence] = []
             for line in xs:
                 norm, doc = next(norms), next(line_docs)
+                if limit is not None and time.monotonic() > limit[0]:
+                    raise TimeLimitExceededError(
+                        p.document.source, f"screening exceeded the time limit of {limit[1]:g} s"
+                    )
                 # A bound on one resume's cost (skill terms repeated for megabytes): past
                 # MAX_EVIDENCE the rest of its lines are not judged.
                 if len(evidence) < MAX_EVIDENCE:
@@ -393,7 +415,7 @@ class Screener:
                 name=info.name,
                 score=score,
                 flagged=self._flagged(score),
-                summary=_named(summary, mine),
+                summary=named_summary(summary, mine),
             )
         if len(skills) == 1:
             only = next(iter(skills.values()))
@@ -406,7 +428,7 @@ class Screener:
                 positions=positions,
                 reference_date=reference,
             )
-            summary = _named(summary, evidence)
+            summary = named_summary(summary, evidence)
         return trusted(
             ScreenResult,
             source=document.source,
@@ -424,18 +446,12 @@ class Screener:
         cached = self._empty.get(reference)
         if cached is None:
             day = date.fromisoformat(reference)
-            skills = {}
-            for info in self.lexicon.skills:
-                score, summary = aggregate((), set(), reference_date=day)
-                skills[info.id] = trusted(
-                    SkillResult,
-                    skill=info.id,
-                    name=info.name,
-                    score=score,
-                    flagged=False,
-                    summary=summary,
-                )
             score, summary = aggregate((), set(), reference_date=day)
+            empty = {"score": score, "flagged": False, "summary": summary}  # frozen: shared
+            skills = {
+                i.id: trusted(SkillResult, skill=i.id, name=i.name, **empty)
+                for i in self.lexicon.skills
+            }
             cached = self._empty[reference] = (score, summary, skills)
         # A shallow copy: a caller may add to the dict; the results in it are frozen.
         return cached[0], cached[1], dict(cached[2])
@@ -580,12 +596,3 @@ class Screener:
             counted=verdict.counted,
             adjustments=tuple(verdict.adjustments),
         )
-
-
-def _named(summary: Summary, evidence: Sequence[Evidence]) -> Summary:
-    """Add the concepts' human-readable names to a summary (aggregate knows only ids)."""
-    if not summary.concepts:
-        return summary
-    names = {e.concept: e.concept_name for e in evidence}
-    update = {"concept_names": tuple(names.get(c, c) for c in summary.concepts)}
-    return summary.model_copy(update=update)

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, Protocol
 
-from crisis_screen.errors import ExtractionError, MemoryLimitExceededError
+from crisis_screen.errors import ExtractionError, MemoryLimitExceededError, TimeLimitExceededError
 from crisis_screen.extract.limits import ExtractionLimits
 from crisis_screen.models import Document, Evidence, ScreenResult, Versions
 from crisis_screen.runs.records import ScanLine, ScanRecord, Timings, screened_record
@@ -257,10 +257,18 @@ def screen_fetched(
     if watch is not None:
         watch.screening()
     t1 = time.perf_counter()
+    # Screening gets what reading left of the file's time (and of its OCR pages' extra time);
+    # in worker processes the watchdog stops a file at 1.5 times its limit, whatever it does.
+    allowed = limits.time_limit + limits.ocr_page_time * len(document.ocr_pages)
+    remaining = max(0.0, allowed - (t1 - t0))
     try:
         with lock or nullcontext():
-            result = screener.screen_document(document)
+            result = screener.screen_document(document, time_limit=remaining)
         return ok_record(source, sha, document, result, t0, t1)
+    except TimeLimitExceededError:
+        # Named by the file's whole limit (reading took the rest), as the watchdog names it.
+        stopped = TimeLimitExceededError(source, f"screening ran past the time limit {allowed:g} s")
+        return error_record(source, sha, stopped, t0, t1, versions)
     except Exception as exc:
         return error_record(source, sha, exc, t0, t1, versions)
 
