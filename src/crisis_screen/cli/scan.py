@@ -319,8 +319,9 @@ def _finish(summary: RunSummary, quiet: bool) -> None:
     "--time-limit",
     type=click.FloatRange(min=0, min_open=True),
     metavar="SECONDS",
-    help="Seconds allowed per file (default 30). With worker processes a file still running "
-    "at 1.5 times this is stopped and recorded as TimeLimitExceededError.",
+    help="Seconds allowed per file (default 30): past it a file is recorded as "
+    "TimeLimitExceededError. With worker processes a file still running at 1.5 times this "
+    "is stopped with its worker.",
 )
 @click.option(
     "--worker-memory",
