@@ -217,7 +217,7 @@ class _ExplodingScreener:
     def __init__(self, real: Screener) -> None:
         self.versions = real.versions
 
-    def screen_document(self, document: Document) -> ScreenResult:
+    def screen_document(self, document: Document, time_limit: float | None = None) -> ScreenResult:
         raise ValueError(f"cannot handle {document.text!r}")
 
 
@@ -357,7 +357,7 @@ class _CrashingScreener:
         self.real = real
         self.versions = real.versions
 
-    def screen_document(self, document: Document) -> ScreenResult:
+    def screen_document(self, document: Document, time_limit: float | None = None) -> ScreenResult:
         if document.source.endswith("crash.txt"):
             os._exit(3)  # what a segfault in a native parser looks like to the pool
         return self.real.screen_document(document)

@@ -301,7 +301,7 @@ class _CrashingScreener:
         self.real = real
         self.versions = real.versions
 
-    def screen_document(self, document: Document) -> ScreenResult:
+    def screen_document(self, document: Document, time_limit: float | None = None) -> ScreenResult:
         if document.source.endswith("crash.txt"):
             os._exit(3)
         return self.real.screen_document(document)
