@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from crisis_screen.errors import LexiconError
 from crisis_screen.lexicon import load_lexicon
 from crisis_screen.lexicon.cache import CACHE_DIR_ENV, NO_CACHE_ENV, lexicon_key
 from crisis_screen.lexicon.load import default_lexicon_dir
@@ -84,6 +85,18 @@ def _copy_lexicon(tmp_path: Path) -> Path:
     return folder
 
 
+def _add_unchecked_concept(folder: Path, concept: str) -> Path:
+    """Append a concept that fails a cross-check (a support category no rule declares)."""
+    skill = next(folder.glob("*/skill.toml"))
+    skill.write_text(
+        skill.read_text(encoding="utf-8")
+        + f'\n[[concepts]]\nid = "{concept}"\nname = "{concept}"\n\n[[concepts.terms]]\n'
+        f'phrases = ["{concept} term"]\nrequires = ["no_such_category"]\n',
+        encoding="utf-8",
+    )
+    return skill
+
+
 def test_an_edited_lexicon_is_checked_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -91,15 +104,8 @@ def test_an_edited_lexicon_is_checked_again(
     folder = _copy_lexicon(tmp_path)
     load_lexicon(folder)
     assert len(_cache_files(tmp_path / "cache")) == 1
-    skill = next(folder.glob("*/skill.toml"))
-    # A concept whose support category no rule declares: a cross-check problem.
-    skill.write_text(
-        skill.read_text(encoding="utf-8")
-        + '\n[[concepts]]\nid = "edited_in"\nname = "Edited in"\n\n[[concepts.terms]]\n'
-        'phrases = ["edited in term"]\nrequires = ["no_such_category"]\n',
-        encoding="utf-8",
-    )
-    with pytest.raises(Exception) as caught:
+    _add_unchecked_concept(folder, "edited_in")
+    with pytest.raises(LexiconError) as caught:
         load_lexicon(folder)
     assert "edited_in" in str(caught.value)
     # Only lexicons that passed are recorded.
@@ -111,13 +117,7 @@ def test_validate_always_checks_even_with_a_forged_cache_entry(
 ) -> None:
     cache = tmp_path / "cache"
     folder = _copy_lexicon(tmp_path)
-    skill = next(folder.glob("*/skill.toml"))
-    skill.write_text(
-        skill.read_text(encoding="utf-8")
-        + '\n[[concepts]]\nid = "forged"\nname = "Forged"\n\n[[concepts.terms]]\n'
-        'phrases = ["forged term"]\nrequires = ["no_such_category"]\n',
-        encoding="utf-8",
-    )
+    skill = _add_unchecked_concept(folder, "forged")
     key = lexicon_key([skill], [], folder / "common" / "context.toml")
     assert key is not None
     cache.mkdir()
