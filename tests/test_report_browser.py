@@ -240,8 +240,13 @@ def test_cards_are_collapsed_drawn_when_opened_and_only_for_evidence(
     assert followed == [r.source for r in ok if r.evidence]
     for card in cards:
         card.find_element(By.TAG_NAME, "summary").click()
+    expected = sorted(ev.text for r in ok for ev in r.evidence)
+    # A card is drawn on its "toggle" event, which the browser fires after the click returns.
+    assert _wait(
+        lambda: len(driver.find_elements(By.CSS_SELECTOR, "#ranking mark.hit")) >= len(expected)
+    )
     marks = driver.find_elements(By.CSS_SELECTOR, "#ranking mark.hit")
-    assert sorted(m.text for m in marks) == sorted(ev.text for r in ok for ev in r.evidence)
+    assert sorted(m.text for m in marks) == expected
     assert all("confidence:" in (m.get_attribute("title") or "") for m in marks)
     # Rules that change nothing are left out until asked for.
     quiet = sum(1 for r in ok for ev in r.evidence for a in ev.adjustments if a.factor == 1.0)

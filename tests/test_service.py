@@ -46,12 +46,18 @@ SECRET = "webhook-secret-0123456789"
 PRIVATE = "ZZPRIVATE-Jane-Roe-555-0100"
 
 
-# Seconds of real screening work (CIT lines full of new words), however the engine bounds
-# one line or one resume's evidence.
-SLOW_TEXT = "".join(
-    "Responded with the CIT team " + " ".join(made_up_word(i * 80 + k) for k in range(80)) + "\n"
-    for i in range(300)
-)
+def _slow_text(first: int) -> str:
+    """Seconds of real screening work: CIT lines full of words never seen before.
+
+    Each test gets words of its own (from ``first`` on): a worker that has met a word corrects
+    it from its caches, so the same text screened again is several times faster.
+    """
+    return "".join(
+        "Responded with the CIT team "
+        + " ".join(made_up_word(first + i * 80 + k) for k in range(80))
+        + "\n"
+        for i in range(300)
+    )
 
 
 def _free_port() -> int:
@@ -637,7 +643,7 @@ def _wait_in_flight(service: Service, n: int) -> None:
 
 def test_overload_answers_503_with_retry_after_instead_of_queueing(small: Service) -> None:
     thread, out = _in_background(
-        lambda: httpx.post(small.base + "/v1/screen", json={"text": SLOW_TEXT}, timeout=120)
+        lambda: httpx.post(small.base + "/v1/screen", json={"text": _slow_text(0)}, timeout=120)
     )
     _wait_in_flight(small, 1)  # the only worker is busy and the queue holds nothing more
     refused = httpx.post(small.base + "/v1/screen", json={"text": "CIT officer"})
@@ -664,9 +670,10 @@ def test_a_killed_worker_is_replaced_and_its_request_still_answered(
         for p in _children(small.proc.pid)
         if b"forkserver" in Path(f"/proc/{p}/cmdline").read_bytes()
     ]
+    slow = _slow_text(100_000)
     thread, out = _in_background(
         lambda: httpx.post(
-            small.base + "/v1/screen", json={"text": SLOW_TEXT, "source": "slow"}, timeout=120
+            small.base + "/v1/screen", json={"text": slow, "source": "slow"}, timeout=120
         )
     )
     _wait_in_flight(small, 1)
@@ -675,7 +682,7 @@ def test_a_killed_worker_is_replaced_and_its_request_still_answered(
     os.kill(worker, signal.SIGKILL)
     thread.join()
     assert out["response"].status_code == 200
-    assert out["response"].json()["score"] == screener.screen_text(SLOW_TEXT).score
+    assert out["response"].json()["score"] == screener.screen_text(slow).score
     deadline = time.monotonic() + 10
     while _children(forkserver[0]) == [worker] and time.monotonic() < deadline:
         time.sleep(0.05)  # the fork server reaps the dead worker
@@ -715,7 +722,9 @@ def test_logs_are_json_lines_without_resume_text_or_file_names(main: Service) ->
 def test_sigterm_drains_requests_in_flight_then_exits(small: Service) -> None:
     # Last test of the module: it stops the small server.
     thread, out = _in_background(
-        lambda: httpx.post(small.base + "/v1/screen", json={"text": SLOW_TEXT}, timeout=120)
+        lambda: httpx.post(
+            small.base + "/v1/screen", json={"text": _slow_text(200_000)}, timeout=120
+        )
     )
     _wait_in_flight(small, 1)
     small.proc.send_signal(signal.SIGTERM)
