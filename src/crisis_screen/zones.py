@@ -10,7 +10,8 @@ Inside a zone spaCy's tokenizer caches nothing (a cached entry would point at fr
 every word is split by the prefix, suffix and infix rules each time it is seen: that made
 tokenising four times slower. So the first words a screener meets are kept for good, outside any
 zone, up to a budget (:data:`DEFAULT_PERMANENT_STRINGS`): the common words of resumes come first
-and are cached, and the rare ones met later are freed. Memory then stays flat at a few MB more.
+and are cached, and the rare ones met later are freed. The budget is checked as each batch
+starts, so the batch that crosses it keeps its own words too; memory then stays flat.
 
 A zone is global to the vocabulary and zones must not nest, while one screener serves many
 threads. So the screener holds one zone open while any batch is in flight and closes it only
