@@ -30,6 +30,7 @@ from crisis_screen.runs.records import ScanLine
 from crisis_screen.runs.workers import STOP_FACTOR, pool_likely
 from crisis_screen.screener import ScreenerConfig
 from test_batch_support import STRONG, WEAK, cli_env, made_up_word, run_cli
+from test_hostile_files import build_pdf, stream
 
 
 def _dense_resume(kib: int) -> str:
@@ -55,26 +56,16 @@ def _slow_pdf(lines: int = 3000) -> bytes:
     height = 72 + 11 * lines
     text = b"".join(b"(Line %d stocked shelves) Tj T*\n" % i for i in range(lines))
     content = b"BT /F1 9 Tf 11 TL 36 %d Td\n" % (height - 36) + text + b"ET\n"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 %d] " % height
-        + b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
+    return build_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 %d] " % height
+            + b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+            stream(content, filters=b""),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
     )
-    return bytes(out)
 
 
 def _folder(tmp_path: Path, special: dict[str, bytes]) -> list[str]:
