@@ -35,7 +35,7 @@ from crisis_screen.service.fetch import UrlPolicy, address_allowed, fetch_url, h
 from crisis_screen.service.items import parse_batch, parse_item, parse_json, plan_upload, url_label
 from crisis_screen.service.limits import body_limit, declared_length
 from crisis_screen.service.webhook import sign, verify_signature
-from crisis_screen.service.worker import WorkItem, screen_item
+from crisis_screen.service.worker import WorkItem, screen_item, screen_texts
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_resumes"
 MB = 1024 * 1024
@@ -217,6 +217,61 @@ def test_work_items_give_the_scan_record(screener: Screener) -> None:
     assert (
         over.error_type == "LimitExceededError" and over.error == "text is more than 10 characters"
     )
+
+
+def test_a_chunk_screens_its_texts_together_with_the_records_of_one_at_a_time(
+    screener: Screener,
+) -> None:
+    limits = ExtractionLimits(max_chars=400)
+    name = "crisis_line_counsellor.md"
+    items = [
+        WorkItem("a", text="Completed 40-hour CIT training; de-escalated people in crisis."),
+        WorkItem("b", data=(SAMPLES / name).read_bytes(), filename=name),
+        WorkItem("c", text="Dental assistant: sterilised instruments and booked patients."),
+        WorkItem("d", text="x" * 401),  # over the limit: an error record in its place
+        WorkItem("e", text="Ran 5150 holds with the mobile crisis team for suicidal callers."),
+    ]
+    together = screen_texts(screener, items, limits)
+    alone = [screen_item(screener, item, limits) for item in items]
+    assert [r.source for r in together] == ["a", "b", "c", "d", "e"]
+    skip = {"timings"}
+    assert [r.model_dump(exclude=skip) for r in together] == [
+        r.model_dump(exclude=skip) for r in alone
+    ]
+    assert together[3].error_type == "LimitExceededError"
+    assert together[0].flagged and not together[2].flagged
+
+
+class _FailsOnMarker(Screener):
+    """A real screener that fails on one resume, as a screening bug would."""
+
+    def screen_document(self, document: Any, *, time_limit: float | None = None) -> Any:
+        if "MARKER" in document.text:
+            raise RuntimeError("a bug in screening")
+        return super().screen_document(document, time_limit=time_limit)
+
+    def screen_many(self, items: Any, *, batch_size: int = 256) -> Any:
+        items = list(items)
+        if any("MARKER" in d.text for d in items):
+            raise RuntimeError("a bug in screening")
+        return super().screen_many(items, batch_size=batch_size)
+
+
+def test_a_failing_batch_gives_an_error_record_to_the_failing_text_only() -> None:
+    screener = _FailsOnMarker()
+    items = [
+        WorkItem("ok-1", text="Completed 40-hour CIT training"),
+        WorkItem("bad", text="MARKER line"),
+        WorkItem("ok-2", text="Dental assistant"),
+    ]
+    records = screen_texts(screener, items, ExtractionLimits())
+    assert [(r.source, r.status) for r in records] == [
+        ("ok-1", "ok"),
+        ("bad", "error"),
+        ("ok-2", "ok"),
+    ]
+    assert records[1].error == "unexpected RuntimeError while screening the file"
+    assert records[0].flagged
 
 
 # -- the URL guard ---------------------------------------------------------------------------------------
