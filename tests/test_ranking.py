@@ -331,6 +331,32 @@ def test_list_shapes_without_known_headings() -> None:
     assert not is_term_only("Answered crisis calls for the county", [(9, 21)])
 
 
+def _span(line: str, words: str) -> tuple[int, int]:
+    start = line.index(words)
+    return start, start + len(words)
+
+
+def test_a_verb_makes_a_short_run_of_terms_a_sentence(screener: Screener) -> None:
+    # Three terms over most of the words, but "Finished" and "calmed" make it a sentence.
+    line = "Finished CIT week; calmed suicidal callers; mobile crisis"
+    spans = [_span(line, t) for t in ("CIT", "suicidal callers", "mobile crisis")]
+    assert not is_keyword_block(line, spans, kind_cues=[_span(line, "Finished")])
+    assert is_keyword_block(line, spans)  # the same words with no verb found: a block
+    # A cue inside a term span ("suicidal" read as a cue) is not a verb of its own.
+    assert is_keyword_block(line, spans, kind_cues=[_span(line, "suicidal")])
+    # Six terms behind one verb are still a run of terms.
+    run = "Completed suicide prevention crisis response mobile crisis CIT QPR ASIST"
+    terms = ("suicide prevention", "crisis response", "mobile crisis", "CIT", "QPR", "ASIST")
+    assert is_keyword_block(run, [_span(run, t) for t in terms], [_span(run, "Completed")])
+    sentence = _screen(
+        screener,
+        "EXPERIENCE\nPatrol Officer, 2018 - 2023\n"
+        "Completed CIT course; de-escalated people in crisis.\n",
+    )
+    assert sentence.summary.tier != "claim_only"
+    assert not any(a.kind == "keyword_block" for e in sentence.evidence for a in e.adjustments)
+
+
 def test_evaluate_reports_tier_confusion_and_calibration(
     screener: Screener, tmp_path: Path
 ) -> None:

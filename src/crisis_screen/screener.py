@@ -503,8 +503,10 @@ class Screener:
         spans = [
             norm.span(doc[h.start].idx, doc[h.end - 1].idx + len(doc[h.end - 1])) for h in hits
         ]
+        # Cues such as "completed" make a short run of terms a sentence, not a keyword block.
+        kind_cues = [cue_spans[id(m)] for m in cues if m.cue.category in self._kind_order]
         shape: LineShape | None = None
-        if is_keyword_block(line_text, spans):
+        if is_keyword_block(line_text, spans, kind_cues):
             shape = "keyword_block"
         elif not any(m.cue.category == PRACTICE_CATEGORY for m in cues) and is_term_only(
             line_text, spans

@@ -360,20 +360,32 @@ def term_coverage(line: str, spans: Sequence[tuple[int, int]]) -> tuple[int, int
     return words, term, function
 
 
-def is_keyword_block(line: str, spans: Sequence[tuple[int, int]]) -> bool:
+def is_keyword_block(
+    line: str,
+    spans: Sequence[tuple[int, int]],
+    kind_cues: Sequence[tuple[int, int]] = (),
+) -> bool:
     """Return True when a line is a run of skill terms with no sentence around them.
 
-    Three or more terms covering at least 60% of the words, with at most one function word
-    per three terms ("mental health first aid and suicide prevention" still reads as a list).
+    Three or more terms covering at least 60% of the words, with at most one sentence signal
+    per three terms. A function word is one signal ("mental health first aid and suicide
+    prevention" still reads as a list); a verb of doing outside the terms (one or more) is
+    two, since a short line of terms with a verb is a sentence ("Completed CIT training;
+    de-escalated people in crisis"), while a run of six or more terms behind a verb is still
+    a block.
 
     Args:
         line: The line text.
         spans: Character spans (in ``line``) of the skill terms found on it.
+        kind_cues: Character spans of the evidence-kind cues on the line (completed,
+            trained, responded to ...); those outside every term span are its verbs.
     """
     if len(spans) < 3:
         return False
+    # One verb is enough to make a sentence; more do not lengthen the run a block may be.
+    verb = any(not any(a <= c and d <= b for a, b in spans) for c, d in kind_cues)
     words, term, function = term_coverage(line, spans)
-    return words > 0 and term / words >= 0.6 and function * 3 <= len(spans)
+    return words > 0 and term / words >= 0.6 and (function + 2 * verb) * 3 <= len(spans)
 
 
 def is_term_only(line: str, spans: Sequence[tuple[int, int]]) -> bool:
