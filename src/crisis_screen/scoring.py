@@ -45,7 +45,7 @@ from crisis_screen.models import (
     trusted,
 )
 
-SCORING_VERSION = "2.0.0"
+SCORING_VERSION = "2.0.1"
 
 #: Confidence of a match before context, by method (fuzzy is further scaled by similarity).
 METHOD_BASE: dict[MatchMethod, float] = {
