@@ -370,6 +370,24 @@ def test_json_text_gives_screen_text(main: Service, screener: Screener) -> None:
             _same_result(plain.json(), screener.screen_text(text))
 
 
+
+def test_json_media_types_with_parameters_or_suffixes_are_json(main: Service) -> None:
+    # JSON screening requests take the front door's direct path: every JSON media type must
+    # reach it and answer as plain application/json does, with the request logged in full.
+    body = json.dumps({"text": "Answered crisis calls as a CIT-trained deputy", "source": "s"})
+    records = []
+    with main.client(KEY) as client:
+        for media in ("application/json", "Application/JSON; charset=utf-8", "text/x+json"):
+            r = client.post("/v1/screen", content=body, headers={"content-type": media})
+            assert r.status_code == 200, (media, r.text)
+            records.append({k: v for k, v in r.json().items() if k != "timings"})
+        wrong = client.post("/v1/screen", content=body, headers={"content-type": "text/plain"})
+    assert records[0]["score"] > 0 and records[0] == records[1] == records[2]
+    assert wrong.status_code == 415 and wrong.json()["error_type"] == "UnsupportedMediaType"
+    time.sleep(0.2)
+    logged = [line for line in main.log_lines() if line.get("endpoint") == "/v1/screen"]
+    assert any(line.get("items") == 1 and line.get("errors") == 0 for line in logged)
+
 def _corpus() -> Any:
     """The benchmarks' resume generator (a file of the repository, not a package)."""
     path = SAMPLES.parent / "benchmarks" / "corpus.py"

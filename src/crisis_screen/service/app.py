@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
@@ -62,7 +62,7 @@ from crisis_screen.service.pool import ServicePool, WorkItem
 from crisis_screen.service.settings import ServiceSettings
 from crisis_screen.service.webhook import SIGNATURE_HEADER, verify_signature
 
-__all__ = ["FrontDoor", "Refusal", "Service", "create_app"]
+__all__ = ["FrontDoor", "Refusal", "Service", "create_app", "json_screen_endpoint"]
 
 Phase = Literal["starting", "ok", "draining", "failed"]
 Scope = MutableMapping[str, Any]
@@ -76,6 +76,8 @@ ASGIApp = Callable[
 ROUTES = frozenset({"/health", "/v1/screen", "/v1/screen/batch", "/openapi.json", "/docs"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _JSON = "application/json"
+_JSON_BYTES = _JSON.encode()
+_SIGNATURE_KEY = SIGNATURE_HEADER.lower().encode()
 # Request ids: a random prefix per process and a counter (uuid4 per request costs a syscall).
 _ID_PREFIX = uuid.uuid4().hex[:12]
 _ID_COUNTER = itertools.count(1)
@@ -213,11 +215,18 @@ class FrontDoor:
     Answers 401 without the key and 413 for a declared body over the limit before the
     application sees the request; bounds undeclared (chunked) bodies while they are read;
     turns anything unexpected into a 500 :class:`Problem` logged by type only.
+
+    ``POST /v1/screen`` with a JSON body, what an ATS integration sends on every resume, goes
+    straight to ``screen_json`` when one is given: Starlette's routing, request object and
+    exception layers cost about a third of the front end's time per request (measured with
+    ``benchmarks/bench_service.py``'s requests sent in-process), and that request needs none
+    of them. Every other request goes to ``app``.
     """
 
-    def __init__(self, app: ASGIApp, service: Service) -> None:
+    def __init__(self, app: ASGIApp, service: Service, screen_json: ASGIApp | None = None) -> None:
         self.app = app
         self.service = service
+        self.screen_json = screen_json
         key = service.settings.api_key
         self.key = key.encode("utf-8") if key is not None else None
 
@@ -259,7 +268,15 @@ class FrontDoor:
             if refusal is not None:
                 await refusal(scope, receive, send_logged)
                 return
-            await self.app(scope, limited_receive(receive, self._limit()), send_logged)
+            app = self.app
+            if (
+                self.screen_json is not None
+                and path == "/v1/screen"
+                and scope.get("method") == "POST"
+                and _is_json(_media_of(headers))
+            ):
+                app = self.screen_json
+            await app(scope, limited_receive(receive, self._limit()), send_logged)
         except Exception as exc:
             state["log"]["exc_type"] = type(exc).__name__
             if not out["started"]:
@@ -315,21 +332,50 @@ async def _read_body(request: Request, service: Service) -> bytes:
         body = await request.body()
     except BodyTooLarge as exc:
         raise Refusal(413, "PayloadTooLarge", str(exc)) from None
-    secret = service.settings.signature_secret
-    if secret is not None and not verify_signature(
-        body, request.headers.get(SIGNATURE_HEADER), secret
-    ):
-        raise Refusal(401, "BadSignature", f"a valid {SIGNATURE_HEADER} header is needed")
+    _check_signature(body, request.headers.get(SIGNATURE_HEADER), service)
     return body
 
 
-def _media_type(request: Request) -> str:
+async def _receive_body(receive: Callable[[], Awaitable[Message]]) -> bytes:
+    """Read a request body from ASGI ``receive`` (what Starlette's ``Request.body`` does)."""
+    chunks: list[bytes] = []
+    while True:
+        try:
+            message = await receive()
+        except BodyTooLarge as exc:
+            raise Refusal(413, "PayloadTooLarge", str(exc)) from None
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _check_signature(body: bytes, signature: str | None, service: Service) -> None:
+    secret = service.settings.signature_secret
+    if secret is not None and not verify_signature(body, signature, secret):
+        raise Refusal(401, "BadSignature", f"a valid {SIGNATURE_HEADER} header is needed")
+
+
+def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
     # Read from the raw headers: building Starlette's Headers object costs more than this.
-    for name, value in request.scope["headers"]:
-        if name == b"content-type":
-            media: str = value.decode("latin-1")
-            return media.split(";", 1)[0].strip().lower()
-    return ""
+    for key, value in headers:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _media_of(headers: list[tuple[bytes, bytes]]) -> str:
+    value = _header(headers, b"content-type")
+    return value.split(";", 1)[0].strip().lower() if value is not None else ""
+
+
+def _media_type(request: Request) -> str:
+    return _media_of(request.scope["headers"])
+
+
+def _is_json(media: str) -> bool:
+    return media == _JSON or media.endswith("+json")
 
 
 async def _plan_form(request: Request, max_bytes: int) -> ItemPlan:
@@ -363,6 +409,61 @@ def _json_response(content: str, status: int = 200) -> Response:
     return Response(content, status_code=status, media_type=_JSON)
 
 
+async def _screen_json_body(service: Service, body: bytes) -> ScanLine:
+    """Screen the one item of a JSON ``/v1/screen`` body (the caller holds an admission)."""
+    settings = service.settings
+    urls = settings.url_policy is not None
+    plan = parse_item(parse_json(body), None, settings.limits.max_file_bytes, urls)
+    _refuse_plan(plan)
+    return (await service.run([plan]))[0]
+
+
+def _refusal_response(exc: Refusal, request_id: str | None) -> Response:
+    response = problem(exc.status, exc.error_type, exc.error, request_id)
+    response.headers.update(exc.headers)
+    return response
+
+
+def json_screen_endpoint(service: Service) -> ASGIApp:
+    """``POST /v1/screen`` with a JSON body as a bare ASGI application.
+
+    The same steps and answers as the Starlette route (admission, body, signature, item,
+    screening, 200 / 422 record or a :class:`Problem`), without its routing, ``Request`` and
+    exception layers; :class:`FrontDoor` sends such requests here.
+    """
+
+    async def endpoint(
+        scope: Scope,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
+        state = scope["state"]
+        try:
+            service.admit()
+            try:
+                body = await _receive_body(receive)
+                _check_signature(body, _header(scope["headers"], _SIGNATURE_KEY), service)
+                line = await _screen_json_body(service, body)
+            finally:
+                service.pool.release()
+        except Refusal as exc:
+            await _refusal_response(exc, state["request_id"])(scope, receive, send)
+            return
+        except ExtractionError as exc:
+            await problem(400, type(exc).__name__, exc.reason, state["request_id"])(
+                scope, receive, send
+            )
+            return
+        state["log"].update(items=1, errors=int(line.status != "ok"))
+        content = line.json.encode("utf-8")
+        head = [(b"content-length", str(len(content)).encode()), (b"content-type", _JSON_BYTES)]
+        status = 200 if line.status == "ok" else 422
+        await send({"type": "http.response.start", "status": status, "headers": head})
+        await send({"type": "http.response.body", "body": content})
+
+    return endpoint
+
+
 def _routes(service: Service, document: dict[str, Any]) -> list[Route]:
     settings = service.settings
     urls = settings.url_policy is not None
@@ -378,16 +479,16 @@ def _routes(service: Service, document: dict[str, Any]) -> list[Route]:
         try:
             body = await _read_body(request, service)
             media = _media_type(request)
-            if media == "multipart/form-data":
+            if _is_json(media):
+                line = await _screen_json_body(service, body)
+            elif media == "multipart/form-data":
                 plan = await _plan_form(request, max_bytes)
-            elif media == _JSON or media.endswith("+json"):
-                plan = parse_item(parse_json(body), None, max_bytes, urls)
+                _refuse_plan(plan)
+                line = (await service.run([plan]))[0]
             else:
                 raise Refusal(
                     415, "UnsupportedMediaType", "send multipart/form-data or application/json"
                 )
-            _refuse_plan(plan)
-            line = (await service.run([plan]))[0]
         finally:
             service.pool.release()
         request.state.log.update(items=1, errors=int(line.status != "ok"))
@@ -398,7 +499,7 @@ def _routes(service: Service, document: dict[str, Any]) -> list[Route]:
         try:
             body = await _read_body(request, service)
             media = _media_type(request)
-            if media != _JSON and not media.endswith("+json"):
+            if not _is_json(media):
                 raise Refusal(415, "UnsupportedMediaType", "send application/json")
             lines = await service.run(parse_batch(parse_json(body), max_bytes, urls))
         finally:
@@ -454,9 +555,7 @@ def create_app(settings: ServiceSettings | None = None) -> FrontDoor:
 
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refusal)
-        response = problem(exc.status, exc.error_type, exc.error, rid(request))
-        response.headers.update(exc.headers)
-        return response
+        return _refusal_response(exc, rid(request))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         # Starlette's own refusals (404, 405, a malformed multipart body) as Problems.
@@ -480,4 +579,4 @@ def create_app(settings: ServiceSettings | None = None) -> FrontDoor:
         },
         lifespan=lifespan,
     )
-    return FrontDoor(app, service)
+    return FrontDoor(app, service, json_screen_endpoint(service))

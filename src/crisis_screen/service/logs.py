@@ -19,6 +19,8 @@ from typing import Any
 __all__ = ["JsonFormatter", "configure_logging", "log_event"]
 
 LOGGER = logging.getLogger("crisis_screen.service")
+# One encoder for every line: ``json.dumps`` with options builds a new one per call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @functools.lru_cache(maxsize=4)
@@ -45,11 +47,18 @@ class JsonFormatter(logging.Formatter):
             line["exc_type"] = type(exc).__name__
             frames = traceback.extract_tb(exc.__traceback__)[-5:]
             line["exc_where"] = [f"{f.filename}:{f.lineno} {f.name}" for f in frames]
-        return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+        return _ENCODE(line)
 
 
 def configure_logging(level: str = "info") -> None:
-    """Send every log record (uvicorn's included) to stderr as JSON lines."""
+    """Send every log record (uvicorn's included) to stderr as JSON lines.
+
+    The lines hold no thread or process names, so log records skip looking them up (the
+    ``logging`` module's own switches for this): a line is logged on every request.
+    """
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
