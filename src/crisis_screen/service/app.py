@@ -218,9 +218,9 @@ class FrontDoor:
 
     ``POST /v1/screen`` with a JSON body, what an ATS integration sends on every resume, goes
     straight to ``screen_json`` when one is given: Starlette's routing, request object and
-    exception layers cost about a third of the front end's time per request (measured with
-    ``benchmarks/bench_service.py``'s requests sent in-process), and that request needs none
-    of them. Every other request goes to ``app``.
+    exception layers cost about a third of the front end's own time per request
+    (``benchmarks/bench_front_door.py``), and that request needs none of them. Every other
+    request goes to ``app``.
     """
 
     def __init__(self, app: ASGIApp, service: Service, screen_json: ASGIApp | None = None) -> None:
