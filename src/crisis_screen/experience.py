@@ -23,7 +23,6 @@ Example:
 
 from __future__ import annotations
 
-import itertools
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
@@ -31,7 +30,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from crisis_screen.dates import (
-    HAS_YEAR,
     DateRange,
     DateWords,
     YearMonth,
@@ -56,6 +54,8 @@ __all__ = [
 ]
 
 
+# Four digits in a row and the rest of their line (every break ``str.splitlines`` knows ends it).
+_YEAR_LINE = re.compile(r"\d\d\d\d[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]*")
 # Everything but letters and digits: what may stand beside a date on a line of its own.
 _NOT_WORDS = re.compile(r"[\W_]+")
 # A line that starts like a list bullet is description, never a title.
@@ -114,6 +114,7 @@ def find_positions(
     *,
     headings: Sequence[int] | None = None,
     words: DateWords | None = None,
+    bounds: tuple[Sequence[int], Sequence[int]] | None = None,
 ) -> list[Position]:
     """Split a resume into dated positions.
 
@@ -138,22 +139,30 @@ def find_positions(
         reference: The date the resume is read as of (see :func:`find_date_range`).
         headings: 1-based line numbers of section headings, when the caller knows them.
         words: The vocabulary; the shipped one by default.
+        bounds: The text's line starts and ends (:func:`crisis_screen.segment.line_bounds`),
+            when the caller has them.
 
     Returns:
         The positions in document order; their line ranges never overlap.
     """
-    lines = text.splitlines()
+    if bounds is None:
+        # Imported here: the segmenter brings pydantic, and this module stays light to import.
+        from crisis_screen.segment import line_bounds
+
+        bounds = line_bounds(text)
+    starts, ends = bounds
     grammar = grammar_for(words or default_words())
     now = YearMonth(reference.year, reference.month)
-    ranges: list[DateRange | None] = [None] * len(lines)
-    single = [False] * len(lines)  # a lone date with nothing else on the line
-    has_date = [False] * len(lines)
-    # Only a line with four digits in a row can hold a date. One search of the whole text
-    # finds those lines (digits never span a line break) at a third less than a search of
-    # every line.
-    starts = list(itertools.accumulate(map(len, text.splitlines(keepends=True)), initial=0))
-    for i in sorted({bisect_right(starts, m.start()) - 1 for m in HAS_YEAR.finditer(text)}):
-        line = lines[i]
+    n = len(starts) if text else 0  # line_bounds gives an empty text one empty line
+    ranges: list[DateRange | None] = [None] * n
+    single = [False] * n  # a lone date with nothing else on the line
+    has_date = [False] * n
+    # Only a line with four digits in a row can hold a date. One search of the whole text finds
+    # those lines: each match runs to the end of its line, so a line is found once, however
+    # many numbers it holds (a search per line costs a third more).
+    for m in _YEAR_LINE.finditer(text):
+        i = bisect_right(starts, m.start()) - 1
+        line = text[starts[i] : ends[i]]
         toks = grammar.tokens(line, reference.year + 1)
         on_line = ranges_on_line(grammar, line, toks, now) if toks else []
         ranges[i] = on_line[0] if on_line else None
@@ -164,17 +173,21 @@ def find_positions(
             and len(dates) == 1
             and not _NOT_WORDS.sub("", line[: dates[0].start] + line[dates[0].end :])
         )
+
+    def line_at(i: int) -> str:
+        return text[starts[i] : ends[i]]
+
     if headings is None:
-        heading_set = {i for i, line in enumerate(lines) if _looks_like_heading(line)}
+        heading_set = {i for i in range(n) if _looks_like_heading(line_at(i))}
     else:
         heading_set = {n - 1 for n in headings}
     heads: list[tuple[int, int, DateRange]] = []  # (first line, date line, range), 0-based
     claimed: set[int] = set()
     for i, found in enumerate(ranges):
-        if found is None or _in_prose(lines[i], found):
+        if found is None or _in_prose(line_at(i), found):
             continue
         first = i
-        if _standalone(lines[i], found):
+        if _standalone(line_at(i), found):
             j = i - 1
             while (
                 j >= 0
@@ -182,7 +195,7 @@ def find_positions(
                 and j not in claimed
                 and j not in heading_set
                 and not has_date[j]
-                and _title_like(lines[j])
+                and _title_like(line_at(j))
             ):
                 first = j
                 j -= 1
@@ -190,13 +203,13 @@ def find_positions(
         heads.append((first, i, found))
     positions: list[Position] = []
     for k, (first, date_line, span) in enumerate(heads):
-        stop = heads[k + 1][0] if k + 1 < len(heads) else len(lines)
+        stop = heads[k + 1][0] if k + 1 < len(heads) else n
         last = date_line
         for i in range(date_line + 1, stop):
             if i in heading_set or single[i]:
                 break
             last = i
-        while last > date_line and not lines[last].strip():
+        while last > date_line and not line_at(last).strip():
             last -= 1
         positions.append(Position(first + 1, last + 1, span))
     return positions

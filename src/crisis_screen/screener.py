@@ -382,7 +382,10 @@ class Screener:
             if not found:
                 # The layout's section headings end positions ("Education" is no job line).
                 heads = layout.heading_lines() if layout is not None else None
-                found.append(find_positions(document.text, reference, headings=heads))
+                bounds = (layout.starts, layout.ends) if layout is not None else None
+                found.append(
+                    find_positions(document.text, reference, headings=heads, bounds=bounds)
+                )
             return found[0]
 
         if not evidence:
