@@ -106,6 +106,22 @@ def test_offsets_point_at_the_range() -> None:
     assert line[found.start_char : found.end_char] == "Jun 2017 – Jan 2020"
 
 
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "CRISIS COUNSELOR | JUNE 2017 - PRESENT",  # capitals
+        "Crisis Counselor | jUnE 2017 - pReSeNt",  # any mix of case
+        # "İ" lower-cases to two characters: the line's offsets must still hold.
+        "İzmir Crisis Line İİ | June 2017 - Present",
+    ],
+)
+def test_case_never_matters_and_offsets_hold(line: str) -> None:
+    found = find_date_range(line, REF)
+    assert found is not None
+    assert (found.start, found.end, found.open_ended) == (YearMonth(2017, 6), NOW, True)
+    assert line[found.start_char : found.end_char].lower() == "june 2017 - present"
+
 REJECTED = [
     ("13/2019 - 05/2020", "month 13"),
     ("00/2019 - 05/2020", "month 0"),
