@@ -6,18 +6,19 @@ subprocess of its own with its checkout's ``src`` first on ``PYTHONPATH``; both 
 screener and screen the same generated resumes (``corpus.generate_corpus`` of this checkout)
 once to warm up, then take turns over the corpus, ``--slice`` resumes at a time (A B A B ...
 in one round, B A B A ... in the next), so that drift in the machine's speed falls on both
-equally. Only one version runs at any moment. A process's own luck
-(string hashing is seeded per process, and memory layout differs) moves its rate by up to
-about 10% for the same code, so the pair of processes is started afresh ``--processes`` times
-and the median is taken over every paired round of every pair.
+equally. Only one version runs at any moment. A process's own luck (string hashing is seeded
+per process, and memory layout differs) moves its rate by up to about 10% for the same code,
+so the pair of processes is started afresh ``--processes`` times and the median is taken over
+every paired round of every pair.
 
 It also reports whether the two versions give the same results on the corpus (each record's
 JSON without its version strings, hashed): a speed change meant to change nothing must say yes.
 
 Usage (from the repository root; make the old checkout with ``git worktree add``)::
 
-    git worktree add --detach /tmp/old v0.3.0
-    python benchmarks/bench_versions.py --old /tmp/old [--new .] [--n 3000] [--rounds 8]
+    git worktree add --detach ../old-version COMMIT
+    python benchmarks/bench_versions.py --old ../old-version [--new .] [--n 3000]
+        [--rounds 4] [--processes 4] [--slice 250]
 
 Prints each version's median rate (resumes per CPU second), every paired ratio new / old and
 their median.
