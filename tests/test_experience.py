@@ -106,7 +106,6 @@ def test_offsets_point_at_the_range() -> None:
     assert line[found.start_char : found.end_char] == "Jun 2017 – Jan 2020"
 
 
-
 @pytest.mark.parametrize(
     "line",
     [
@@ -121,6 +120,7 @@ def test_case_never_matters_and_offsets_hold(line: str) -> None:
     assert found is not None
     assert (found.start, found.end, found.open_ended) == (YearMonth(2017, 6), NOW, True)
     assert line[found.start_char : found.end_char].lower() == "june 2017 - present"
+
 
 REJECTED = [
     ("13/2019 - 05/2020", "month 13"),

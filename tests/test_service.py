@@ -370,7 +370,6 @@ def test_json_text_gives_screen_text(main: Service, screener: Screener) -> None:
             _same_result(plain.json(), screener.screen_text(text))
 
 
-
 def test_json_media_types_with_parameters_or_suffixes_are_json(main: Service) -> None:
     # JSON screening requests take the front door's direct path: every JSON media type must
     # reach it and answer as plain application/json does, with the request logged in full.
@@ -387,6 +386,7 @@ def test_json_media_types_with_parameters_or_suffixes_are_json(main: Service) ->
     time.sleep(0.2)
     logged = [line for line in main.log_lines() if line.get("endpoint") == "/v1/screen"]
     assert any(line.get("items") == 1 and line.get("errors") == 0 for line in logged)
+
 
 def _corpus() -> Any:
     """The benchmarks' resume generator (a file of the repository, not a package)."""
