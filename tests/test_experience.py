@@ -302,6 +302,19 @@ def test_line_numbers_follow_splitlines() -> None:
     assert [(p.first_line, p.last_line) for p in got] == [(2, 3), (4, 4)]
 
 
+def test_a_layouts_lines_and_headings_give_the_same_positions() -> None:
+    from crisis_screen.segment import Layout
+
+    text = (
+        "Intake Worker\r\nExperience:\nCounselor | 2015 - 2017\u2028on call weekends\x0c"
+        "Education:\nB.A. 2012\nReferee | Mar 2018 - 2019\nlast line"
+    )
+    layout = Layout(text, {"experience": "experience", "education": "education"})
+    assert layout.heading_lines() == [2, 5]
+    with_layout = find_positions(text, REF, layout=layout)
+    assert with_layout == find_positions(text, REF, headings=[2, 5])
+    assert [(p.first_line, p.last_line) for p in with_layout] == [(3, 4), (7, 8)]
+
 def test_no_dates_no_positions() -> None:
     assert find_positions("Crisis counselor\nAnswered calls\n", REF) == []
     assert find_positions("", REF) == []

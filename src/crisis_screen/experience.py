@@ -16,6 +16,7 @@ The module needs no model and nothing is read at import time.
 
 Example:
     >>> from datetime import date
+from typing import Protocol
     >>> r = find_date_range("Crisis Counselor | Jan 2019 - Present", date(2026, 12, 1))
     >>> (r.start, r.end, r.open_ended)
     (YearMonth(year=2019, month=1), YearMonth(year=2026, month=12), True)
@@ -28,6 +29,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from crisis_screen.dates import (
     DateRange,
@@ -44,6 +46,7 @@ __all__ = [
     "DateRange",
     "DateWords",
     "Experience",
+    "LineLayout",
     "Position",
     "YearMonth",
     "default_words",
@@ -70,6 +73,21 @@ _MAX_TITLE_LINES = 3
 # Heuristic headings: short lines, no digits, in capitals or ending with a colon.
 _MAX_HEADING_CHARS = 40
 _MAX_HEADING_WORDS = 5
+
+
+class LineLayout(Protocol):
+    """The lines of a text as a segmenter found them (:class:`crisis_screen.segment.Layout`)."""
+
+    @property
+    def starts(self) -> Sequence[int]:
+        """Offset of each line's first character (``str.splitlines`` lines)."""
+
+    @property
+    def ends(self) -> Sequence[int]:
+        """Offset just past each line's last character, line break excluded."""
+
+    def heading_lines(self) -> list[int]:
+        """1-based numbers of the lines that are section headings."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +132,7 @@ def find_positions(
     *,
     headings: Sequence[int] | None = None,
     words: DateWords | None = None,
-    bounds: tuple[Sequence[int], Sequence[int]] | None = None,
+    layout: LineLayout | None = None,
 ) -> list[Position]:
     """Split a resume into dated positions.
 
@@ -139,18 +157,22 @@ def find_positions(
         reference: The date the resume is read as of (see :func:`find_date_range`).
         headings: 1-based line numbers of section headings, when the caller knows them.
         words: The vocabulary; the shipped one by default.
-        bounds: The text's line starts and ends (:func:`crisis_screen.segment.line_bounds`),
-            when the caller has them.
+        layout: The text's lines as the caller segmented them (the screener's
+            :class:`~crisis_screen.segment.Layout`): their bounds are reused, and its heading
+            lines stand for ``headings`` when those are not given.
 
     Returns:
         The positions in document order; their line ranges never overlap.
     """
-    if bounds is None:
+    if layout is not None:
+        starts, ends = layout.starts, layout.ends
+        if headings is None:
+            headings = layout.heading_lines()
+    else:
         # Imported here: the segmenter brings pydantic, and this module stays light to import.
         from crisis_screen.segment import line_bounds
 
-        bounds = line_bounds(text)
-    starts, ends = bounds
+        starts, ends = line_bounds(text)
     grammar = grammar_for(words or default_words())
     now = YearMonth(reference.year, reference.month)
     n = len(starts) if text else 0  # line_bounds gives an empty text one empty line

@@ -374,18 +374,13 @@ class Screener:
     ) -> ScreenResult:
         """Score the evidence once per skill (and once overall when there are several)."""
         reference = self.reference_date or date.today()
-        # Dates are read only for resumes with counted evidence: most have none.
         found: list[list[Position]] = []
 
         def positions() -> list[Position]:
-            # Dates are read once, and only for a resume whose practice lines need them.
+            # Dates are read once, and only for a resume whose practice lines need them (most
+            # have none); the layout's headings end positions ("Education" is no job line).
             if not found:
-                # The layout's section headings end positions ("Education" is no job line).
-                heads = layout.heading_lines() if layout is not None else None
-                bounds = (layout.starts, layout.ends) if layout is not None else None
-                found.append(
-                    find_positions(document.text, reference, headings=heads, bounds=bounds)
-                )
+                found.append(find_positions(document.text, reference, layout=layout))
             return found[0]
 
         if not evidence:
