@@ -315,6 +315,7 @@ def test_a_layouts_lines_and_headings_give_the_same_positions() -> None:
     assert with_layout == find_positions(text, REF, headings=[2, 5])
     assert [(p.first_line, p.last_line) for p in with_layout] == [(3, 4), (7, 8)]
 
+
 def test_no_dates_no_positions() -> None:
     assert find_positions("Crisis counselor\nAnswered calls\n", REF) == []
     assert find_positions("", REF) == []
