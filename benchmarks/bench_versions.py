@@ -109,7 +109,11 @@ def main() -> None:
     digests: set[tuple[str, str]] = set()
     for _ in range(args.processes):
         old = _Version(args.old.resolve(), args.n, args.seed)
-        new = _Version(args.new.resolve(), args.n, args.seed)
+        try:
+            new = _Version(args.new.resolve(), args.n, args.seed)
+        except BaseException:
+            old.close()
+            raise
         digests.add((old.digest, new.digest))
         try:
             for k in range(args.rounds):

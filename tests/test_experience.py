@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from datetime import date
@@ -120,6 +121,29 @@ def test_case_never_matters_and_offsets_hold(line: str) -> None:
     assert found is not None
     assert (found.start, found.end, found.open_ended) == (YearMonth(2017, 6), NOW, True)
     assert line[found.start_char : found.end_char].lower() == "june 2017 - present"
+
+
+def test_letters_that_only_look_like_a_vocabulary_word_never_break_reading() -> None:
+    # A dotless "ı" is no "i" and a long "ſ" no "s": "Aprıl" is no month name, so only the
+    # years are read, and nothing raises (an "İ" elsewhere on the line changes nothing).
+    for line in ("Aprıl 2019 - present", "İzmir | Aprıl 2019 - present"):
+        found = find_date_range(line, REF)
+        assert found is not None and (found.start, found.end) == (YearMonth(2019, 1), NOW)
+    assert find_date_range("Sept 2019 - preſent", REF) is None
+
+
+def test_a_vocabulary_given_in_capitals_is_read_in_any_case() -> None:
+    shipped = default_words()
+    capitals = dataclasses.replace(
+        shipped,
+        months=tuple((name.upper(), number) for name, number in shipped.months),
+        seasons=tuple((name.title(), a, b) for name, a, b in shipped.seasons),
+    )
+    found = find_date_range("Outreach | jan 2019 - Fall 2021", REF, words=capitals)
+    assert found is not None and (found.start, found.end) == (
+        YearMonth(2019, 1),
+        YearMonth(2021, 11),
+    )
 
 
 REJECTED = [

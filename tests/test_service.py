@@ -374,18 +374,27 @@ def test_json_media_types_with_parameters_or_suffixes_are_json(main: Service) ->
     # JSON screening requests take the front door's direct path: every JSON media type must
     # reach it and answer as plain application/json does, with the request logged in full.
     body = json.dumps({"text": "Answered crisis calls as a CIT-trained deputy", "source": "s"})
+    medias = ("application/json", "Application/JSON; charset=utf-8", "text/x+json")
     records = []
     with main.client(KEY) as client:
-        for media in ("application/json", "Application/JSON; charset=utf-8", "text/x+json"):
-            r = client.post("/v1/screen", content=body, headers={"content-type": media})
+        for k, media in enumerate(medias):
+            headers = {"content-type": media, "x-request-id": f"media-{k}"}
+            r = client.post("/v1/screen", content=body, headers=headers)
             assert r.status_code == 200, (media, r.text)
             records.append({k: v for k, v in r.json().items() if k != "timings"})
         wrong = client.post("/v1/screen", content=body, headers={"content-type": "text/plain"})
     assert records[0]["score"] > 0 and records[0] == records[1] == records[2]
     assert wrong.status_code == 415 and wrong.json()["error_type"] == "UnsupportedMediaType"
     time.sleep(0.2)
-    logged = [line for line in main.log_lines() if line.get("endpoint") == "/v1/screen"]
-    assert any(line.get("items") == 1 and line.get("errors") == 0 for line in logged)
+    logged = {line.get("request_id"): line for line in main.log_lines()}
+    for k in range(len(medias)):
+        line = logged[f"media-{k}"]
+        assert (line["endpoint"], line["status"], line["items"], line["errors"]) == (
+            "/v1/screen",
+            200,
+            1,
+            0,
+        )
 
 
 def _corpus() -> Any:

@@ -241,8 +241,9 @@ class _Grammar:
 
     def __init__(self, words: DateWords) -> None:
         self.words = words
-        self.month_of = dict(words.months)
-        self.season_of = {name: (a, b) for name, a, b in words.seasons}
+        # Lower case throughout: tokens are looked up by the lower case of what matched.
+        self.month_of = {name.lower(): number for name, number in words.months}
+        self.season_of = {name.lower(): (a, b) for name, a, b in words.seasons}
         months = _alternation(self.month_of)
         seasons = _alternation(self.season_of) or r"(?!)"
         filler = _alternation(words.month_year)
@@ -289,11 +290,8 @@ class _Grammar:
             + ")"
         )
         # Tokens are found in the lower-cased line by a case-sensitive pattern: a third faster
-        # than IGNORECASE, which folds the case of every character it compares. A line whose
-        # lower case has another length (a few letters such as "İ") would shift the offsets:
-        # it is read as it is, case ignored.
+        # than IGNORECASE, which folds the case of every character it compares.
         self.token = re.compile(pattern)
-        self.token_any_case = re.compile(pattern, re.IGNORECASE)
         joiners = _alternation(words.range_words)
         joiner_part = rf"|\b(?:{joiners})\b" if joiners else ""
         self.joiner = re.compile(rf"\s*(?:[{_DASHES}]+{joiner_part})\s*$", re.IGNORECASE)
@@ -304,11 +302,11 @@ class _Grammar:
 
     def tokens(self, line: str, max_year: int) -> list[_Token]:
         lowered = line.lower()
-        if len(lowered) == len(line):
-            found = self.token.finditer(lowered)
-        else:
-            found = self.token_any_case.finditer(line)
-        return [self._token(m, max_year) for m in found]
+        if len(lowered) != len(line):
+            # A few letters lower-case to two characters ("İ"): keep one character each, so
+            # that offsets into ``lowered`` are offsets into ``line``.
+            lowered = "".join(ch.lower()[:1] or ch for ch in line)
+        return [self._token(m, max_year) for m in self.token.finditer(lowered)]
 
     def _token(self, m: re.Match[str], max_year: int) -> _Token:
         kind = m.lastgroup

@@ -16,7 +16,6 @@ The module needs no model and nothing is read at import time.
 
 Example:
     >>> from datetime import date
-from typing import Protocol
     >>> r = find_date_range("Crisis Counselor | Jan 2019 - Present", date(2026, 12, 1))
     >>> (r.start, r.end, r.open_ended)
     (YearMonth(year=2019, month=1), YearMonth(year=2026, month=12), True)
@@ -157,9 +156,9 @@ def find_positions(
         reference: The date the resume is read as of (see :func:`find_date_range`).
         headings: 1-based line numbers of section headings, when the caller knows them.
         words: The vocabulary; the shipped one by default.
-        layout: The text's lines as the caller segmented them (the screener's
-            :class:`~crisis_screen.segment.Layout`): their bounds are reused, and its heading
-            lines stand for ``headings`` when those are not given.
+        layout: The lines of this same ``text`` as the caller segmented them (the
+            screener's :class:`~crisis_screen.segment.Layout`): their bounds are reused, and
+            its heading lines stand for ``headings`` when those are not given.
 
     Returns:
         The positions in document order; their line ranges never overlap.
@@ -202,7 +201,7 @@ def find_positions(
     if headings is None:
         heading_set = {i for i in range(n) if _looks_like_heading(line_at(i))}
     else:
-        heading_set = {n - 1 for n in headings}
+        heading_set = {number - 1 for number in headings}
     heads: list[tuple[int, int, DateRange]] = []  # (first line, date line, range), 0-based
     claimed: set[int] = set()
     for i, found in enumerate(ranges):

@@ -570,12 +570,18 @@ def create_app(settings: ServiceSettings | None = None) -> FrontDoor:
         assert isinstance(exc, ExtractionError)
         return problem(400, type(exc).__name__, exc.reason, rid(request))
 
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette's last resort (its 500 is plain text): the same Problem as the front door's.
+        # The exception is raised again after this answer, and the front door logs its type.
+        return problem(500, "InternalError", "unexpected error", rid(request))
+
     app = Starlette(
         routes=_routes(service, document),
         exception_handlers={
             Refusal: refused,
             HTTPException: http_error,
             ExtractionError: bad_input,
+            Exception: unexpected,
         },
         lifespan=lifespan,
     )
