@@ -23,9 +23,13 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 
-@dataclass(frozen=True, slots=True)
+# CueMatch and Effect are made for every cue on every candidate line (about six per line) and
+# read, never changed: plain slotted classes, because a frozen dataclass's __init__ costs three
+# times as much (1.9 against 0.5 microseconds). They compare by identity, as the screener
+# keys them (by ``id``).
+@dataclass(slots=True, eq=False)
 class CueMatch:
-    """A cue found on a line.
+    """A cue found on a line (read-only by convention; compared by identity).
 
     Attributes:
         cue: The cue rule.
@@ -42,9 +46,9 @@ class CueMatch:
     end_char: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Effect:
-    """One context effect on a hit.
+    """One context effect on a hit (read-only by convention; compared by identity).
 
     Attributes:
         category: The cue category (``negated``, ``mh_context``, ``credential`` ...).

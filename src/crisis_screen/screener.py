@@ -520,6 +520,7 @@ class Screener:
                 norm,
                 doc,
                 hit,
+                span,
                 cues,
                 list_line,
                 cue_text,
@@ -528,7 +529,7 @@ class Screener:
                 shape,
                 voided,
             )
-            for hit in hits
+            for hit, span in zip(hits, spans, strict=True)
         ]
 
     def _evidence(
@@ -538,6 +539,7 @@ class Screener:
         norm: NormalizedLine,
         doc: Doc,
         hit: Hit,
+        span: tuple[int, int],
         cues: list[CueMatch],
         list_line: bool,
         cue_text: dict[int, str],
@@ -548,7 +550,6 @@ class Screener:
     ) -> Evidence:
         concept = self.lexicon.concept(hit.skill, hit.concept)
         group = concept.terms[hit.group]
-        span = doc[hit.start : hit.end]
         verdict = judge(
             method=hit.method,
             similarity=hit.similarity,
@@ -568,9 +569,8 @@ class Screener:
         )
         if document.ocr and line.page in document.ocr_pages:
             verdict = apply_ocr(verdict)
-        start, end = norm.span(span.start_char, span.end_char)
-        start += line.start
-        end += line.start
+        # ``span``: the hit's characters in the original line, from _line_evidence.
+        start, end = line.start + span[0], line.start + span[1]
         # The candidate's own health history is never quoted: offsets stay for an auditor with
         # the document, the words do not travel into reports, logs or stores.
         withheld = verdict.withheld
