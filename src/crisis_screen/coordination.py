@@ -103,7 +103,11 @@ class Coordinator:
                 other sense ("crisis management and response" in a business résumé), so no
                 term is rebuilt over it.
         """
+        from spacy.attrs import NORM
         from spacy.lang.en.stop_words import STOP_WORDS
+
+        # Held, not imported per call: an import statement costs 1.6 us a line.
+        self._norm_attr = NORM
 
         strings = vocab.strings
         self._terms: dict[tuple[int, ...], tuple[str, str, int, str]] = {}
@@ -147,11 +151,9 @@ class Coordinator:
             token order. A rebuilt term is dropped when an ordinary hit of the same concept
             overlaps it or an ordinary hit covers it: the line shows it already.
         """
-        from spacy.attrs import NORM
-
         # One array of word ids serves every test: a joint's or a function word's NORM is its
         # lower-case form, and a corrected typo's NORM is the lexicon word it stands for.
-        norms: list[int] = doc.to_array(NORM).tolist()
+        norms: list[int] = doc.to_array(self._norm_attr).tolist()
         conj = self._conj
         joints = [i for i, h in enumerate(norms) if h in conj]
         if not self._promising(norms, joints):

@@ -249,7 +249,10 @@ class GatedMatcher:
         candidates = {i for w in words if w in by_word for i in by_word[w]}
         for i in sorted(candidates):  # pattern order, as added
             trigger, matcher = self._gated[i]
-            if all(not t.isdisjoint(words) for t in trigger):
+            for alternatives in trigger:
+                if alternatives.isdisjoint(words):
+                    break
+            else:  # every trigger position has a word on the line (a loop: no generator)
                 found.extend(matcher(doc))
         return found
 
@@ -410,8 +413,9 @@ def resolve(hits: list[Hit], doc: Doc) -> list[Hit]:
         return list(hits)  # most lines: one hit, nothing to resolve
 
     def rank(h: Hit) -> tuple[int, int, int]:
-        span = doc[h.start : h.end]
-        return (-(span.end_char - span.start_char), METHOD_RANK[h.method], h.start)
+        # The span's characters from its two end tokens: cheaper than a spaCy Span per hit.
+        last = doc[h.end - 1]
+        return (-(last.idx + len(last) - doc[h.start].idx), METHOD_RANK[h.method], h.start)
 
     taken: set[int] = set()
     kept: list[Hit] = []
