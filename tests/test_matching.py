@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crisis_screen import Screener
-from crisis_screen.matchers import LineGate
+from crisis_screen.matchers import LineGate, _gate_text
 
 # (text, concept, method, matched text)
 MATCHES = [
@@ -275,3 +275,49 @@ def test_the_gate_passes_a_multi_word_anchor_across_every_gap_form(text: str) ->
 def test_the_gate_does_not_join_words_across_other_characters() -> None:
     gate = LineGate(["mobile crisis unit"], [])
     assert gate.positions("mobile_crisis unit, mobile/crisis unit, mobilecrisis unit") == []
+
+
+@pytest.mark.parametrize(
+    "text", ["mobile -crisis unit", "mobile--crisis unit", "mobile -crisis -unit", "mobile - crisis"]
+)
+def test_the_gate_reads_hyphens_as_spaces_only_where_an_anchor_form_has_them(text: str) -> None:
+    # The automaton sees "mobile  crisis unit" in each; no exact form of the anchor has a space
+    # before its hyphen or two hyphens, so none passes.
+    assert LineGate(["mobile crisis unit"], []).positions(text) == []
+
+
+def _exact_positions(gate: LineGate, text: str) -> list[int]:
+    """The gate's rule by brute force: every occurrence of every exact form, no automaton."""
+    lowered = _gate_text(text)  # lower-cased, rare gap characters as spaces or hyphens
+    found = []
+    for forms in gate._forms:
+        for form, wanted in forms.items():
+            start = lowered.find(form)
+            while start != -1:
+                end = start + len(form)
+                if not wanted or (
+                    text[start:end] in wanted
+                    and (start == 0 or not text[start - 1].isalnum())
+                    and (end >= len(text) or not text[end].isalnum())
+                ):
+                    found.append(end - 1)
+                start = lowered.find(form, start + 1)
+    return sorted(found)
+
+
+def test_the_shipped_gate_finds_exactly_the_occurrences_of_its_exact_forms(
+    screener: Screener,
+) -> None:
+    text = "\n".join(
+        [
+            "Trained in de-escalation, de escalation and de- escalation for the county",
+            "Mobile crisis team; mobile-crisis outreach; mobile -crisis (not a form)",
+            "Suicide inter- vention course, crisis counseling, crisis  line volunteer",
+            "Certified CIT officer; the city council; CERTIFICATIONS; MHFA and mhfa",
+            "Position description: record second communication application",
+            "Co-responder and co responder programs, 5150 holds, Baker Act petitions",
+            "Ärztliche Krisenintervention, İstanbul crisis-line, \u00a0crisis\u00a0line",
+        ]
+    )
+    gate = screener.terms.gate
+    assert sorted(gate.positions(text)) == _exact_positions(gate, text)
