@@ -278,7 +278,8 @@ def test_the_gate_does_not_join_words_across_other_characters() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["mobile -crisis unit", "mobile--crisis unit", "mobile -crisis -unit", "mobile - crisis"]
+    "text",
+    ["mobile -crisis unit", "mobile--crisis unit", "mobile -crisis -unit", "mobile - crisis"],
 )
 def test_the_gate_reads_hyphens_as_spaces_only_where_an_anchor_form_has_them(text: str) -> None:
     # The automaton sees "mobile  crisis unit" in each; no exact form of the anchor has a space
