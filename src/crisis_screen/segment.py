@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import operator
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
@@ -109,13 +110,21 @@ def line_bounds(text: str) -> tuple[list[int], list[int]]:
     Returns:
         ``(starts, ends)``; a text ending in a line break has no empty last line.
     """
-    # Two C-level passes (with and without line breaks) instead of a Python loop per line.
-    with_breaks = text.splitlines(keepends=True)
-    if not with_breaks:
-        return [0], [0]
-    starts = [0, *itertools.accumulate(map(len, with_breaks[:-1]))]
-    ends = [s + n for s, n in zip(starts, map(len, text.splitlines()), strict=True)]
-    return starts, ends
+    return _bounds(text, text.splitlines() or [""])
+
+
+def _bounds(text: str, lines: Sequence[str]) -> tuple[list[int], list[int]]:
+    """Line offsets from the text's ``splitlines()`` (an empty text: one empty line)."""
+    # C-level passes only (splitlines, len, accumulate, add), no Python loop per line.
+    if "\r" in text:
+        # "\r\n" is the one two-character line break: measure the breaks themselves.
+        starts = [0, *itertools.accumulate(map(len, text.splitlines(keepends=True)[:-1]))]
+    else:
+        # Every break is one character, so a line starts one past the previous line's end:
+        # no second splitlines pass (it was a third of segmenting a resume).
+        lengths = map(operator.add, map(len, lines[:-1]), itertools.repeat(1))
+        starts = [0, *itertools.accumulate(lengths)]
+    return starts, list(map(operator.add, starts, map(len, lines)))
 
 
 def heading_section(line: str, headings: Mapping[str, Section]) -> Section | None:
@@ -171,9 +180,6 @@ def heading_table(sections: Mapping[str, Sequence[str]]) -> HeadingTable:
     return table
 
 
-# Line breaks other than "\n" and "\r\n": regex "^"/"$" do not see them.
-
-
 class Layout:
     """Lines and sections of one document, computed once; Line objects made on demand.
 
@@ -198,12 +204,14 @@ class Layout:
                 precedence over detected headings.
             page_starts: Offsets where pages start, for paged formats.
         """
-        self.starts, self.ends = line_bounds(text)
-        self._text = text
+        self._lines = text.splitlines() or [""]
+        self.starts, self.ends = _bounds(text, self._lines)
         self._headings = headings
         # Heading line indices and the section each opens, found in one pass when first needed.
         self._head_index: list[int] | None = None
         self._head_section: list[Section] = []
+        # The section of each line found so far (None: not looked up yet); see _section_of.
+        self._sections: list[Section | None] = [None] * len(self._lines)
         self._known = sorted(known_sections, key=lambda k: k.start)
         self._known_starts = [k.start for k in self._known]
         self._page_starts = list(page_starts)
@@ -226,12 +234,12 @@ class Layout:
     def _heads(self) -> list[int]:
         """Find every heading line once (a length test rules out most lines for nothing)."""
         if self._head_index is None:
-            text, headings = self._text, self._headings
+            headings = self._headings
             index: list[int] = []
             sections: list[Section] = []
-            for i, (a, b) in enumerate(zip(self.starts, self.ends, strict=True)):
-                if 0 < b - a <= _MAX_HEADING_CHARS:
-                    found = heading_section(text[a:b], headings)
+            for i, line in enumerate(self._lines):
+                if 0 < len(line) <= _MAX_HEADING_CHARS:
+                    found = heading_section(line, headings)
                     if found is not None:
                         index.append(i)
                         sections.append(found)
@@ -239,9 +247,35 @@ class Layout:
         return self._head_index
 
     def _section_of(self, i: int) -> Section:
-        """Return the section of line ``i``: that of the nearest heading at or above it."""
-        k = bisect_right(self._heads(), i) - 1
-        return self._head_section[k] if k >= 0 else "unknown"
+        """Return the section of line ``i``: that of the nearest heading at or above it.
+
+        Unless every heading is known already, the lines are read upwards from ``i`` to that
+        heading only (a candidate line's heading is a few lines up; classifying every line
+        was half of segmenting a resume), and each line passed keeps the section found, so a
+        later lookup stops there: no line is classified twice, whatever the order of calls.
+        """
+        if self._head_index is not None:
+            k = bisect_right(self._head_index, i) - 1
+            return self._head_section[k] if k >= 0 else "unknown"
+        if i < 0:
+            return "unknown"  # what the bisect above answers
+        known, lines, headings = self._sections, self._lines, self._headings
+        section: Section | None = None
+        j = i
+        while j >= 0:
+            section = known[j]
+            if section is not None:
+                break
+            line = lines[j]
+            if 0 < len(line) <= _MAX_HEADING_CHARS:
+                section = heading_section(line, headings)
+                if section is not None:
+                    break
+            j -= 1
+        if section is None:
+            section, j = "unknown", 0
+        known[j : i + 1] = [section] * (i + 1 - j)
+        return section
 
     def heading_lines(self) -> list[int]:
         """Return the 1-based numbers of the lines that are section headings."""
