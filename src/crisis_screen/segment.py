@@ -147,13 +147,11 @@ def heading_section(line: str, headings: Mapping[str, Section]) -> Section | Non
     found = headings.get(lowered.strip().rstrip(":"))
     if found is not None:
         return found
-    if isinstance(headings, HeadingTable):
-        # Most short lines are no heading: a heading's first run of letters is that of one of
-        # the table's keys (the trimming below never cuts into it), and looking that up costs
-        # a fifth of the trimming.
-        first = _FIRST_LETTERS.search(lowered)
-        if first is None or first.group() not in headings.first_words:
-            return None
+    # Most short lines are no heading: a heading's first run of letters is that of one of the
+    # table's keys (the trimming below never cuts into it), and testing that in one match
+    # costs a fifth of the trimming (and 0.44 against 0.75 us for a search and a set lookup).
+    if isinstance(headings, HeadingTable) and headings.first_word.match(lowered) is None:
+        return None
     key = _SPACES.sub(" ", _HEADING_TRIM.sub("", line.strip())).lower()
     return headings.get(key) if key else None
 
@@ -163,9 +161,12 @@ class HeadingTable(dict[str, Section]):
 
     Attributes:
         first_words: The first run of letters of every key, for a quick "no heading" answer.
+        first_word: Matches a lower-case line whose first run of letters is in
+            ``first_words`` (a line without letters is no heading either way).
     """
 
     first_words: frozenset[str]
+    first_word: re.Pattern[str]
 
 
 def heading_table(sections: Mapping[str, Sequence[str]]) -> HeadingTable:
@@ -177,6 +178,9 @@ def heading_table(sections: Mapping[str, Sequence[str]]) -> HeadingTable:
     table.first_words = frozenset(
         m.group() for key in table if (m := _FIRST_LETTERS.search(key)) is not None
     )
+    # Non-letters, then one of the words, ending where the run of letters ends.
+    words = "|".join(re.escape(w) for w in sorted(table.first_words)) or "(?!)"
+    table.first_word = re.compile(rf"[\W\d_]*(?:{words})(?![^\W\d_])")
     return table
 
 
