@@ -326,6 +326,37 @@ def test_line_numbers_follow_splitlines() -> None:
     assert [(p.first_line, p.last_line) for p in got] == [(2, 3), (4, 4)]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # ASCII only
+        ("Aide | 2018 - 2019\nCounselor | 2015 - 2017\n0159\nlast", [(1, 1), (2, 2)]),
+        # bullets, and breaks that are not ASCII before four digits
+        ("Aide | 2018 - 2019\u2028\u2022 on call\x85Counselor | 2015 - 2017", [(1, 2), (3, 3)]),
+        ("\u2022 Aide | 2018 - 2019\u2029\u2022 0159\nlast", [(1, 1)]),
+        # digits of another script ("\u0662\u0660\u0661\u0669" is 2019), with and without bullets
+        ("Aide | \u0662\u0660\u0661\u0668 - \u0662\u0660\u0661\u0669\non call", [(1, 2)]),
+        (
+            "\u2022 intro\nAide | 2017 - \u0662\u0660\u0661\u0669\n\u0660\u0661\u0665\u0669",
+            [(2, 2)],
+        ),
+        # a lone surrogate elsewhere in the text
+        ("Aide | 2018 - 2019 \ud800\non call", [(1, 2)]),
+    ],
+)
+def test_every_line_with_four_digits_is_read(text: str, expected: list[tuple[int, int]]) -> None:
+    got = find_positions(text, REF, headings=[])
+    assert [(p.first_line, p.last_line) for p in got] == expected
+
+
+def test_vocabulary_words_of_one_letter_or_one_first_letter() -> None:
+    words = dataclasses.replace(default_words(), present=("p", "pres", "present", "ongoing"))
+    for line in ("Aide | 2019 - p", "Aide | 2019 - pres", "Aide | 2019 - Present"):
+        found = find_date_range(line, REF, words=words)
+        assert found is not None and (found.start, found.end) == (YearMonth(2019, 1), NOW)
+    assert find_date_range("Aide | 2019 - pr", REF, words=words) is None  # no word of it
+
+
 def test_a_layouts_lines_and_headings_give_the_same_positions() -> None:
     from crisis_screen.segment import Layout
 
