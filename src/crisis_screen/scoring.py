@@ -227,12 +227,25 @@ def judge(
         else:
             cue = cue_text[id(support.match)]
             add("supported", 1.0, f"supported by {cue!r} ({support.category})", support)
+    # What a category does is lexicon data. The cues are sorted by it in one pass (three
+    # scans of the effects before: measured 11.6 -> 10.7 microseconds a call).
+    voiding: list[Effect] = []
+    evidence: list[Effect] = []
+    withhold = claim = None
     for e in effects:
-        # What a category does is lexicon data: a voiding category carries its own reason.
-        if e.match.cue.effect == "void":
-            reason = e.match.cue.reason.format(cue=cue_text[id(e.match)])
-            add(e.category, 0.0, reason, e)
-    withhold = next((e for e in effects if e.match.cue.effect == "withhold"), None)
+        does = e.match.cue.effect
+        if does == "void":
+            voiding.append(e)
+        elif does == "evidence":
+            evidence.append(e)
+        elif does == "withhold" and withhold is None:
+            withhold = e
+        elif does == "claim" and claim is None:
+            claim = e
+    for e in voiding:
+        # A voiding category carries its own reason.
+        reason = e.match.cue.reason.format(cue=cue_text[id(e.match)])
+        add(e.category, 0.0, reason, e)
     if withhold is not None:
         # The cue's words are the disclosure itself: keep where it is, never what it says.
         start, end = cue_offsets[id(withhold.match)]
@@ -248,15 +261,14 @@ def judge(
             )
         )
     kinds: list[EvidenceKind] = ["title"] if is_title else []
-    claim = next((e for e in effects if e.match.cue.effect == "claim"), None)
     if claim is not None:
         reason = (
             f"claim phrasing ({cue_text[id(claim.match)]!r}): names the skill, describes nothing"
         )
         add("claim", 1.0, reason, claim)
-    for e in effects:
+    for e in evidence:
         kind = e.category
-        if e.match.cue.effect != "evidence" or kind in kinds:
+        if kind in kinds:
             continue
         if id(e.match) in voided_cues:
             add("kind_voided", 1.0, f"{kind} {cue_text[id(e.match)]!r} is negated or planned", e)
@@ -502,13 +514,7 @@ def aggregate(
 def _stuffing(
     block_lines: set[int], claim_lines: dict[str, set[int]], *, only_claims: bool
 ) -> list[str]:
-    """Say how claims were stuffed: keyword blocks, terms repeated on many claim lines.
-
-    Args:
-        block_lines: Line numbers of keyword blocks.
-        claim_lines: The lines naming each concept as a claim, by concept id.
-        only_claims: Whether all counted evidence is a claim.
-    """
+    """Say how claims were stuffed: keyword blocks, terms repeated on many claim lines."""
     out: list[str] = []
     if block_lines:
         where = ", ".join(str(n) for n in sorted(block_lines)[:5])
