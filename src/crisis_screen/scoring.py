@@ -186,17 +186,17 @@ def judge(
     adjustments: list[Adjustment] = []
 
     def add(kind: AdjustmentKind, factor: float, reason: str, effect: Effect | None) -> None:
-        cue = start = end = None
-        if effect is not None:
-            cue = cue_text[id(effect.match)]
-            start, end = cue_offsets[id(effect.match)]
+        if effect is None:
+            adjustments.append(_cueless(kind, factor, reason))
+            return
+        start, end = cue_offsets[id(effect.match)]
         adjustments.append(
             trusted(
                 Adjustment,
                 kind=kind,
                 factor=factor,
                 reason=reason,
-                cue=cue,
+                cue=cue_text[id(effect.match)],
                 cue_start=start,
                 cue_end=end,
             )
@@ -294,6 +294,17 @@ def judge(
         kinds=ordered,
         quantities=quantities,
         withheld=withhold is not None,
+    )
+
+
+@lru_cache(maxsize=256, typed=True)
+def _cueless(kind: AdjustmentKind, factor: float, reason: str) -> Adjustment:
+    """An adjustment without a cue (a section, a list, no support): frozen, so built once.
+
+    A quarter of all adjustments are one of these few (measured: judge 11.6 -> 10.7 us a call).
+    """
+    return trusted(
+        Adjustment, kind=kind, factor=factor, reason=reason, cue=None, cue_start=None, cue_end=None
     )
 
 
@@ -511,13 +522,11 @@ def aggregate(
     return score, summary
 
 
-def _stuffing(
-    block_lines: set[int], claim_lines: dict[str, set[int]], *, only_claims: bool
-) -> list[str]:
+def _stuffing(blocks: set[int], claim_lines: dict[str, set[int]], only_claims: bool) -> list[str]:
     """Say how claims were stuffed: keyword blocks, terms repeated on many claim lines."""
     out: list[str] = []
-    if block_lines:
-        where = ", ".join(str(n) for n in sorted(block_lines)[:5])
+    if blocks:
+        where = ", ".join(str(n) for n in sorted(blocks)[:5])
         out.append(f"keyword block: a run of skill terms with no sentence (line {where})")
     repeated = sorted(c for c, lines in claim_lines.items() if len(lines) >= 3)
     if repeated:
@@ -566,15 +575,7 @@ def apply_ocr(judgement: Judgement) -> Judgement:
     Returns:
         A copy with the confidence scaled by :data:`OCR_FACTOR` and ``counted`` re-decided.
     """
-    adjustment = trusted(
-        Adjustment,
-        kind="ocr",
-        factor=OCR_FACTOR,
-        reason="read by OCR from a scanned page or image",
-        cue=None,
-        cue_start=None,
-        cue_end=None,
-    )
+    adjustment = _cueless("ocr", OCR_FACTOR, "read by OCR from a scanned page or image")
     confidence = round(judgement.confidence * OCR_FACTOR, 4)
     return replace(
         judgement,
