@@ -40,3 +40,21 @@ def test_missing_required_field_or_unknown_name_is_refused() -> None:
 def test_unknown_name_in_place_of_a_field_is_refused() -> None:
     with pytest.raises(TypeError, match="unknown"):
         trusted(Quantities, hours=1, count=2, count_unit="calls", minutes=3)
+
+
+def test_fields_given_in_any_order_come_out_in_declaration_order() -> None:
+    # JSON and repr follow the stored order: a caller's keyword order must not leak into them.
+    built = trusted(Adjustment, reason="r", factor=0.5, kind="negated", cue_end=4)
+    validated = Adjustment(kind="negated", factor=0.5, reason="r", cue_end=4)
+    assert list(built.__dict__) == list(Adjustment.model_fields)
+    assert built.model_dump_json() == validated.model_dump_json()
+    assert repr(built) == repr(validated)
+    assert built.model_fields_set == {"kind", "factor", "reason", "cue_end"}
+
+
+def test_a_given_value_of_a_defaulted_field_is_kept() -> None:
+    parts = {"tier_none": 0.0}
+    built = trusted(Summary, tier="none", score_parts=parts)
+    assert built.score_parts is parts and built.concept_names == ()
+    assert built == Summary(tier="none", score_parts=parts)
+    assert built.model_fields_set == {"tier", "score_parts"}
