@@ -87,11 +87,27 @@ def _hyphenations(anchor: str) -> list[str]:
     ]
 
 
-def _gate_text(text: str) -> str:
+#: Characters that rule out :func:`_gate_text`'s quick path: the two whose lower case is an
+#: ASCII letter ("İ" and the Kelvin sign) and the non-ASCII gap characters the gate maps.
+_NOT_QUICK = ("\u0130", "\u212a", *_NON_ASCII_GAPS)
+
+
+def _gate_text(text: str, ascii_patterns: bool = False) -> str:
     """Lower-case ``text`` for the gate, rare gap characters as a space or a hyphen.
 
     Every character stays one character, so offsets into the result index ``text``.
+
+    Args:
+        text: The text.
+        ascii_patterns: The automaton's patterns are all ASCII without "?". Then a non-ASCII
+            character can take part in no match whatever its lower case, and (but for those in
+            :data:`_NOT_QUICK`) it stands as "?" in the result: most such resumes are ASCII
+            but for bullets, dashes or accents, and ``str.lower`` on them costs 16 times what
+            it costs on ASCII (24 against 1.5 us for 3.8 KB), lower-casing bytes 6 to 9 us.
     """
+    if ascii_patterns and not text.isascii() and not any(c in text for c in _NOT_QUICK):
+        quick = text.encode("ascii", "replace").lower().decode("ascii")
+        return quick.replace("\t", " ") if "\t" in quick else quick
     lowered = text.lower()
     if len(lowered) != len(text):
         # Rare characters change length when lower-cased ("İ"); lower-case character by
@@ -167,6 +183,7 @@ class LineGate:
             folded.setdefault(_fold(form), {})[form] = wanted
         self._patterns = list(folded)
         self._forms = [folded[p] for p in self._patterns]
+        self._ascii = all(p.isascii() and "?" not in p for p in self._patterns)
         self._automaton = (
             ahocorasick_rs.AhoCorasick(
                 self._patterns, implementation=ahocorasick_rs.Implementation.DFA
@@ -183,7 +200,7 @@ class LineGate:
         """
         if self._automaton is None:
             return []
-        lowered = _gate_text(text)
+        lowered = _gate_text(text, self._ascii)
         found: list[int] = []
         n = len(text)
         forms = self._forms
