@@ -151,6 +151,16 @@ CASES: dict[str, list[tuple[str, bool]]] = {
         ("Never used force on a CIT call in six years", True),
         ("No injuries on any of my mental health calls", True),
     ],
+    # A course acronym with another sense is read as the course beside a life-support course
+    # or a present-tense "train in"; its price-index sense stays out with the market words.
+    "course_acronyms_beside_care_certifications": [
+        ("CPI, CPR and AED current through 2026", True),
+        ("Train in CPI and first aid each spring with the residential staff", True),
+        ("TCI and basic life support renewed annually", True),
+        ("Tracked CPI and PPI prints for the rates desk", False),
+        ("Modeled CPI revisions for the bond desk; CPR certified", False),
+        ("Trains new analysts in CPI forecasting models", False),
+    ],
 }
 ROWS = [(cat, text, label) for cat, rows in CASES.items() for text, label in rows]
 
