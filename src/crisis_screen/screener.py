@@ -17,16 +17,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crisis_screen import __version__
-from crisis_screen.context import CueFinder, CueMatch, hit_effects, voided_cues
+from crisis_screen.context import CueFinder
 from crisis_screen.errors import TimeLimitExceededError
 from crisis_screen.experience import Position, find_positions
 from crisis_screen.inputs import ScreenInput, as_document, wrong_type
 from crisis_screen.lexicon import Lexicon, load_lexicon
+from crisis_screen.line_evidence import LineJudge
 from crisis_screen.matchers import Hit, TermMatcher, line_words, lines_of
 from crisis_screen.models import (
     Document,
     Evidence,
-    Quantities,
     ScreenResult,
     SkillResult,
     Summary,
@@ -34,28 +34,17 @@ from crisis_screen.models import (
     trusted,
 )
 from crisis_screen.nlp import build_nlp
-from crisis_screen.normalize import NormalizedLine
-from crisis_screen.quantities import read_quantities
 from crisis_screen.scoring import (
     DEFAULT_THRESHOLD,
-    PRACTICE_CATEGORY,
     SCORING_VERSION,
-    WITHHELD,
-    LineShape,
     aggregate,
-    apply_ocr,
-    judge,
     named_summary,
 )
 from crisis_screen.segment import (
     MAX_EVIDENCE,
     Layout,
-    Line,
     candidate_pieces,
     heading_table,
-    is_keyword_block,
-    is_list_line,
-    is_term_only,
 )
 from crisis_screen.zones import ZoneKeeper
 
@@ -70,6 +59,8 @@ if TYPE_CHECKING:
 #: What ``screen_many`` accepts: plain text, ``(source, text)`` pairs or Documents.
 #: Resumes whose candidate lines are tokenised together (one ``nlp.pipe`` call when used).
 BATCH_SIZE = 256
+#: Candidate lines that go through each stage together (their docs are alive at once).
+LINE_WINDOW = 256
 
 
 @dataclass(frozen=True)
@@ -107,6 +98,12 @@ class _Pending:
     layout: Layout | None
     candidates: list[int]
     anchors: list[int]  # the gate's anchor offsets: pieces of long lines without one go
+
+
+def _check_time(limit: tuple[float, float] | None, source: str) -> None:
+    """Raise when screening passed its deadline (``limit``: monotonic deadline, seconds)."""
+    if limit is not None and time.monotonic() > limit[0]:
+        raise TimeLimitExceededError(source, f"screening exceeded the time limit of {limit[1]:g} s")
 
 
 class Screener:
@@ -184,6 +181,7 @@ class Screener:
         self._zones = ZoneKeeper(self.nlp) if nlp is None else None
         self.terms = TermMatcher(self.lexicon, self.nlp)
         self.cues = CueFinder(self.lexicon, self.nlp)
+        self._line_judge = LineJudge(self.lexicon, self.cues)
         self._headings = heading_table(self.lexicon.sections)
         self._skill_titles = {
             skill: {c.id for c in concepts.values() if c.kind == "title"}
@@ -191,7 +189,6 @@ class Screener:
         }
         self._titles = set().union(*self._skill_titles.values())
         self._kind_order = self.lexicon.evidence_kinds
-        self._list_shape = self.lexicon.list_shape
         self.versions = Versions(
             library=__version__, lexicon=self.lexicon.version, scoring=SCORING_VERSION
         )
@@ -337,37 +334,52 @@ class Screener:
     def _screen_batch(
         self, documents: Sequence[Document], limit: tuple[float, float] | None = None
     ) -> Iterator[ScreenResult]:
-        pending = [self._prepare(d) for d in documents]
+        # Each stage runs over many resumes or lines before the next starts, so that its code
+        # and tables stay in the processor's caches: the gate's automaton, the tokenizer, the
+        # term matchers and the cue tables push each other out when one resume or line goes
+        # through all of them in turn (measured: about 1.1x the rate, same results).
+        anchors = [self.terms.gate.positions(d.text) for d in documents]
+        pending = [self._prepare(d, a) for d, a in zip(documents, anchors, strict=True)]
         # Candidate lines, an over-long one in pieces (time and memory stay linear in it).
         lines = [
-            candidate_pieces(p.layout, p.candidates, p.anchors, p.document.text)
+            (i, x)
+            for i, p in enumerate(pending)
             if p.layout is not None
-            else []
-            for p in pending
+            for x in candidate_pieces(p.layout, p.candidates, p.anchors, p.document.text)
         ]
-        line_texts = [
-            p.document.text[x.start : x.end]
-            for p, xs in zip(pending, lines, strict=True)
-            for x in xs
-        ]
-        # The tokenizer sees normalised lines; offsets are mapped back to the original text.
-        normalized = [self.terms.normalize(t) for t in line_texts]
-        line_docs = iter(self._tokenize([n.text for n in normalized]))
-        norms = iter(normalized)
-        for p, xs in zip(pending, lines, strict=True):
-            evidence: list[Evidence] = []
-            for line in xs:
-                norm, doc = next(norms), next(line_docs)
-                if limit is not None and time.monotonic() > limit[0]:
-                    raise TimeLimitExceededError(
-                        p.document.source, f"screening exceeded the time limit of {limit[1]:g} s"
-                    )
+        evidence: list[list[Evidence]] = [[] for _ in pending]
+        hit_counts = [0] * len(pending)
+        # Lines a window at a time: their docs are alive together, so memory stays bounded
+        # however many pieces a huge resume has.
+        for w in range(0, len(lines), LINE_WINDOW):
+            window = lines[w : w + LINE_WINDOW]
+            texts = [pending[i].document.text for i, _ in window]
+            # The tokenizer sees normalised lines; offsets are mapped back to the original.
+            norms = [
+                self.terms.normalize(t[x.start : x.end])
+                for t, (_, x) in zip(texts, window, strict=True)
+            ]
+            docs = list(self._tokenize([n.text for n in norms]))
+            words = [line_words(n.text) for n in norms]
+            hits: list[list[Hit]] = []
+            for (i, _), doc, ws, norm in zip(window, docs, words, norms, strict=True):
+                _check_time(limit, pending[i].document.source)
                 # A bound on one resume's cost (skill terms repeated for megabytes): past
-                # MAX_EVIDENCE the rest of its lines are not judged.
-                if len(evidence) < MAX_EVIDENCE:
-                    found = self._line_evidence(p.document, line, norm, doc)
-                    evidence.extend(found[: MAX_EVIDENCE - len(evidence)])
-            yield self._result(p.document, evidence, p.layout)
+                # MAX_EVIDENCE (a piece of evidence per hit) its other lines are not judged.
+                found = self.terms.find(doc, ws, norm.text) if hit_counts[i] < MAX_EVIDENCE else []
+                hit_counts[i] += len(found)
+                hits.append(found)
+            cues = [
+                self.cues.find(d, ws) if h else []
+                for d, ws, h in zip(docs, words, hits, strict=True)
+            ]
+            for (i, line), norm, doc, h, c in zip(window, norms, docs, hits, cues, strict=True):
+                if h:
+                    _check_time(limit, pending[i].document.source)
+                    found_ev = self._line_judge(pending[i].document, line, norm, doc, h, c)
+                    evidence[i].extend(found_ev[: MAX_EVIDENCE - len(evidence[i])])
+        for p, found_ev in zip(pending, evidence, strict=True):
+            yield self._result(p.document, found_ev, p.layout)
 
     def _result(
         self, document: Document, evidence: list[Evidence], layout: Layout | None
@@ -468,9 +480,11 @@ class Screener:
             return self.nlp.pipe(texts)
         return map(self.nlp.make_doc, texts)
 
-    def _prepare(self, document: Document) -> _Pending:
-        """Pick a document's candidate lines (the only ones tokenised), segmenting if needed."""
-        positions = self.terms.gate.positions(document.text)
+    def _prepare(self, document: Document, positions: list[int]) -> _Pending:
+        """Pick a document's candidate lines (the only ones tokenised), segmenting if needed.
+
+        ``positions``: the gate's anchor offsets in the document's text.
+        """
         if not positions:
             # Most resumes hold no anchor at all: no segmentation, no tokenising.
             return _Pending(document, None, [], [])
@@ -481,118 +495,3 @@ class Screener:
             page_starts=document.page_starts,
         )
         return _Pending(document, layout, lines_of(positions, layout.starts), positions)
-
-    def _line_evidence(
-        self, document: Document, line: Line, norm: NormalizedLine, doc: Doc
-    ) -> list[Evidence]:
-        """Recognise terms on one line, apply context, score each hit."""
-        line_text = norm.original
-        words = line_words(norm.text)
-        hits = self.terms.find(doc, words, norm.text)
-        if not hits:
-            return []
-        cues = self.cues.find(doc, words)
-        list_line = is_list_line(line_text, self._list_shape)
-        cue_spans = {id(m): norm.span(m.start_char, m.end_char) for m in cues}
-        cue_text = {k: line_text[a:b] for k, (a, b) in cue_spans.items()}
-        cue_offsets = {k: (line.start + a, line.start + b) for k, (a, b) in cue_spans.items()}
-        quantities = read_quantities(doc, cues)
-        # Term spans in the original line's characters (the doc holds the normalised line).
-        spans = [
-            norm.span(doc[h.start].idx, doc[h.end - 1].idx + len(doc[h.end - 1])) for h in hits
-        ]
-        # Cues such as "completed" make a short run of terms a sentence, not a keyword block.
-        kind_cues = [cue_spans[id(m)] for m in cues if m.cue.category in self._kind_order]
-        shape: LineShape | None = None
-        if is_keyword_block(line_text, spans, kind_cues):
-            shape = "keyword_block"
-        elif not any(m.cue.category == PRACTICE_CATEGORY for m in cues) and is_term_only(
-            line_text, spans
-        ):
-            # A described act may be one whole pattern term ("talked a man off a ledge"). The
-            # cue test first: it is the cheaper of the two.
-            shape = "term_only"
-        voided = voided_cues(self.cues, doc, cues)
-        return [
-            self._evidence(
-                document,
-                line,
-                norm,
-                doc,
-                hit,
-                span,
-                cues,
-                list_line,
-                cue_text,
-                cue_offsets,
-                quantities,
-                shape,
-                voided,
-            )
-            for hit, span in zip(hits, spans, strict=True)
-        ]
-
-    def _evidence(
-        self,
-        document: Document,
-        line: Line,
-        norm: NormalizedLine,
-        doc: Doc,
-        hit: Hit,
-        span: tuple[int, int],
-        cues: list[CueMatch],
-        list_line: bool,
-        cue_text: dict[int, str],
-        cue_offsets: dict[int, tuple[int, int]],
-        quantities: Quantities,
-        shape: LineShape | None = None,
-        voided: frozenset[int] = frozenset(),
-    ) -> Evidence:
-        concept = self.lexicon.concept(hit.skill, hit.concept)
-        group = concept.terms[hit.group]
-        verdict = judge(
-            method=hit.method,
-            similarity=hit.similarity,
-            weight=concept.weight * group.weight,
-            is_title=concept.kind == "title",
-            requires=group.requires,
-            effects=hit_effects(self.cues, doc, hit, cues),
-            section=line.section,
-            section_support=self.lexicon.section_support.get(line.section, frozenset()),
-            list_line=list_line,
-            cue_text=cue_text,
-            cue_offsets=cue_offsets,
-            quantities=quantities,
-            kind_order=self._kind_order,
-            line_shape=shape,
-            voided_cues=voided,
-        )
-        if document.ocr and line.page in document.ocr_pages:
-            verdict = apply_ocr(verdict)
-        # ``span``: the hit's characters in the original line, from _line_evidence.
-        start, end = line.start + span[0], line.start + span[1]
-        # The candidate's own health history is never quoted: offsets stay for an auditor with
-        # the document, the words do not travel into reports, logs or stores.
-        withheld = verdict.withheld
-        return trusted(
-            Evidence,
-            line_no=line.no,
-            line=WITHHELD if withheld else norm.original,
-            start=start,
-            end=end,
-            text=WITHHELD if withheld else document.text[start:end],
-            concept=hit.concept,
-            skill=hit.skill,
-            concept_name=concept.name,
-            term=hit.term,
-            method=hit.method,
-            similarity=hit.similarity,
-            section=line.section,
-            page=line.page,
-            kinds=verdict.kinds,
-            quantities=verdict.quantities,
-            base=verdict.base,
-            confidence=verdict.confidence,
-            counted=verdict.counted,
-            adjustments=tuple(verdict.adjustments),
-        )
