@@ -340,3 +340,29 @@ def test_the_shipped_gate_finds_exactly_the_occurrences_of_its_exact_forms(
 ) -> None:
     gate = screener.terms.gate
     assert sorted(gate.positions(text)) == _exact_positions(gate, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CIT",
+        "CIT trained, then MHFA",
+        "(CIT) and [ECO]; SI/ECO; CIT-trained; CIT_team; ends with CIT",
+        "crisis, position, economy, ICATS, CITY, eCIT, CITe: no whole-word abbreviation here",
+        "\u2022CIT \u2013 \u00e9CIT \u00b7 CIT\u00e9 \u00b7 \u0663CIT \u00b7 CIT\u00a0team",
+    ],
+)
+def test_abbreviations_count_as_whole_words_at_any_boundary(screener: Screener, text: str) -> None:
+    # The automaton holds an abbreviation between spaces and reads every other character as a
+    # space; the result is still exactly the brute-force rule, at the text's ends too.
+    gate = screener.terms.gate
+    assert gate._ascii
+    assert sorted(gate.positions(text)) == _exact_positions(gate, text)
+
+
+def test_a_lexicon_with_a_form_ending_in_punctuation_keeps_the_plain_scan() -> None:
+    gate = LineGate(["crisis line", "911!"], ["CIT"])
+    assert not gate._ascii  # "911!" would fold to a trailing space, as whole words do
+    text = "Took 911! calls; CIT member; crisis-line and crisis line; CITY"
+    assert sorted(gate.positions(text)) == _exact_positions(gate, text)
+    assert gate.positions("CIT") == [2]
