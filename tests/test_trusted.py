@@ -58,3 +58,25 @@ def test_a_given_value_of_a_defaulted_field_is_kept() -> None:
     assert built.score_parts is parts and built.concept_names == ()
     assert built == Summary(tier="none", score_parts=parts)
     assert built.model_fields_set == {"tier", "score_parts"}
+
+
+def test_frozen_models_share_their_set_of_given_fields_and_copies_do_not() -> None:
+    # One set per shape of call, not per model: fewer objects for the garbage collector.
+    a = trusted(Adjustment, kind="negated", factor=0.0, reason="a")
+    b = trusted(Adjustment, kind="negated", factor=0.5, reason="b")
+    assert a.__pydantic_fields_set__ is b.__pydantic_fields_set__
+    copied = a.model_copy(update={"cue_end": 3})
+    assert copied.model_fields_set == {"kind", "factor", "reason", "cue_end"}
+    assert a.model_fields_set == b.model_fields_set == {"kind", "factor", "reason"}
+    assert a.model_dump(exclude_unset=True) == {"kind": "negated", "factor": 0.0, "reason": "a"}
+    # Another order or another set of names is another shape.
+    c = trusted(Adjustment, reason="c", kind="negated", factor=1.0, cue_end=4)
+    assert c.model_fields_set == {"kind", "factor", "reason", "cue_end"}
+    assert a.model_fields_set == {"kind", "factor", "reason"}
+
+
+def test_unknown_and_missing_fields_are_still_refused() -> None:
+    with pytest.raises(TypeError, match="unknown"):
+        trusted(Adjustment, kind="negated", factor=0.0, reason="r", colour="red")
+    with pytest.raises(TypeError, match="missing"):
+        trusted(Adjustment, kind="negated")
