@@ -368,8 +368,8 @@ def trusted(cls: type[_M], **values: Any) -> _M:
     # reordering (measured: 4.5 vs 3.4 microseconds for an Evidence).
     _set_attribute(obj, "__dict__", {**template, **values})
     # A frozen model's set of given fields never changes (copies get their own), so models
-    # built from the same fields share one: a set fewer for the garbage collector to visit
-    # per model, most of a result's tracked objects.
+    # built from the same fields share one: a set fewer per model for the garbage collector
+    # to visit (such sets were about a third of the tracked objects a kept result holds).
     _set_attribute(obj, "__pydantic_fields_set__", given if frozen else set(given))
     _set_attribute(obj, "__pydantic_extra__", None)
     _set_attribute(obj, "__pydantic_private__", None)
