@@ -161,6 +161,32 @@ CASES: dict[str, list[tuple[str, bool]]] = {
         ("Modeled CPI revisions for the bond desk; CPR certified", False),
         ("Trains new analysts in CPI forecasting models", False),
     ],
+    # A form's answer after a colon or dash: "not yet" and "not completed" void like "none".
+    "answers_after_a_colon": [
+        ("CIT: not yet trained", False),
+        ("Crisis intervention training - not completed", False),
+        ("MHFA: not yet certified", False),
+        ("CIT: trained 2019, recertified 2023", True),
+    ],
+    # Seeing the person served through their crisis; a company or a market is no such person.
+    "seeing_people_through_a_crisis": [
+        ("Helped clients through crises", True),
+        ("Guided families through an acute mental health crisis", True),
+        ("Helped the company through the 2008 crisis", False),
+        ("Supported clients through the financial crisis", False),
+    ],
+    # A hold named with setting words between "involuntary" and its head word.
+    "hold_names_with_setting_words": [
+        ("Evaluated patients for involuntary psychiatric commitment", True),
+        ("Initiated involuntary civil commitment for a man threatening suicide", True),
+        ("Researched the history of involuntary psychiatric hospitalization for a thesis", False),
+    ],
+    # A suicide screening named for what it rates.
+    "screenings_named_for_what_they_rate": [
+        ("Conducted Columbia suicide severity screenings on every new admission to the jail", True),
+        ("Suicidal ideation assessments in the ED", True),
+        ("Analyzed suicide severity screening data for a dashboard", False),
+    ],
 }
 ROWS = [(cat, text, label) for cat, rows in CASES.items() for text, label in rows]
 
