@@ -181,6 +181,21 @@ CASES: dict[str, list[tuple[str, bool]]] = {
         ("Initiated involuntary civil commitment for a man threatening suicide", True),
         ("Researched the history of involuntary psychiatric hospitalization for a thesis", False),
     ],
+    # An acronym's other sense (a college, a bank, a company) voids the acronym only; a
+    # school's own police and counselling service are settings of the skill.
+    "acronym_senses_void_only_the_acronym": [
+        ("Crisis counselor, University Counseling Center", True),
+        ("Provided suicide prevention training for the company's managers", True),
+        ("CIT certified officer with the university police department", True),
+        ("MHFA trainer for the university counseling center", True),
+        ("Graduated from CIT with a degree in software engineering", False),
+        ("CIT campus alumni association", False),
+    ],
+    "plans_in_the_past_tense": [
+        ("Planned to complete Mental Health First Aid certification in 2027", False),
+        ("Planning on CIT certification this fall", False),
+        ("Planned and led CIT trainings for 40 officers", True),
+    ],
     # A suicide screening named for what it rates.
     "screenings_named_for_what_they_rate": [
         ("Conducted Columbia suicide severity screenings on every new admission to the jail", True),

@@ -286,3 +286,48 @@ def test_matchers_and_cues_directly_on_the_mini_lexicon(bees: Screener) -> None:
     # award, an evidence kind that applies to the whole line, reaches it
     assert first == ["award", "historical", "negated"]
     assert second == ["award"]
+
+
+_METHODS_SKILL = """
+[skill]
+id = "beekeeping"
+name = "Beekeeping"
+version = "2"
+
+[categories.other_sense]
+effect = "void"
+reason = "another sense ({cue!r})"
+
+[[concepts]]
+id = "smoking_hives"
+name = "Smoking hives"
+  [[concepts.terms]]
+  phrases = ["bee smoker"]
+  abbreviations = ["BSM"]
+
+[[cues]]
+id = "degree_sense"
+category = "other_sense"
+applies_to_methods = [METHODS]
+literals = ["degree"]
+"""
+
+
+def _methods_lexicon(tmp_path: Path, methods: str) -> Path:
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "context.toml").write_text(COMMON)
+    (tmp_path / "bees").mkdir()
+    (tmp_path / "bees" / "skill.toml").write_text(_METHODS_SKILL.replace("METHODS", methods))
+    return tmp_path
+
+
+def test_a_cue_can_void_only_the_hits_of_some_match_methods(tmp_path: Path) -> None:
+    screener = Screener(_methods_lexicon(tmp_path, '"abbreviation"'))
+    # The acronym's other sense voids the acronym; the full name keeps its meaning.
+    assert _one(screener, "BSM degree, state college") == (False, ["other_sense"], ("mention",))
+    assert _one(screener, "Bee smoker use, degree course") == (True, [], ("mention",))
+
+
+def test_an_unknown_match_method_is_a_lexicon_error(tmp_path: Path) -> None:
+    with pytest.raises(LexiconError, match="applies_to_methods"):
+        load_lexicon(_methods_lexicon(tmp_path, '"acronym"'))

@@ -175,6 +175,8 @@ class CueFinder:
                 continue  # another skill's domain cue
             if cue.applies_to is not None and hit.concept not in cue.applies_to:
                 continue
+            if cue.applies_to_methods is not None and hit.method not in cue.applies_to_methods:
+                continue
             if cue.effect in ("evidence", "withhold"):
                 # Whole-line effects: an evidence kind, or a disclosure that withholds the line
                 # (even a hit inside the disclosure's own words).
@@ -233,8 +235,10 @@ def hit_effects(finder: CueFinder, doc: Doc, hit: Hit, cues: Sequence[CueMatch])
                 continue  # part of the term itself, as for an ordinary hit
             chosen.setdefault(id(m), effect)
     for m in cues:
-        applies = (m.cue.applies_to is None or hit.concept in m.cue.applies_to) and (
-            m.cue.skill is None or m.cue.skill == hit.skill
+        applies = (
+            (m.cue.applies_to is None or hit.concept in m.cue.applies_to)
+            and (m.cue.skill is None or m.cue.skill == hit.skill)
+            and (m.cue.applies_to_methods is None or hit.method in m.cue.applies_to_methods)
         )
         if in_gap(m) and applies and id(m) not in chosen:
             chosen[id(m)] = Effect(m.cue.category, m)

@@ -76,6 +76,7 @@ class CueRule:
         direction: Side of the hit the cue must stand on.
         scope: Tokens between cue and hit; None = the whole line.
         applies_to: Concept ids it affects; None = all.
+        applies_to_methods: Match methods of the hits it affects; None = all.
         terminators: The cue's own terminators (replacing its category's), if any.
         quantity: Number an evidence cue reads.
         reason: Adjustment reason template of a voiding cue.
@@ -95,6 +96,7 @@ class CueRule:
     terminators: tuple[str, ...] | None
     quantity: QuantityKind | None = None
     reason: str = ""
+    applies_to_methods: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -568,4 +570,7 @@ def _rule(
         terminators=tuple(cue.terminators) if cue.terminators is not None else None,
         quantity=spec.quantity if spec else None,
         reason=(spec.reason or "") if spec else "",
+        applies_to_methods=(
+            frozenset(cue.applies_to_methods) if cue.applies_to_methods is not None else None
+        ),
     )

@@ -178,6 +178,13 @@ class Cue(_Strict):
     applies_to: list[str] | None = Field(
         default=None, description="Concept ids the cue affects; none = all."
     )
+    applies_to_methods: (
+        list[Literal["exact", "pattern", "lemma", "abbreviation", "fuzzy"]] | None
+    ) = Field(
+        default=None,
+        description="How the hits it affects were matched (an acronym's other sense voids "
+        "only abbreviation hits); none = any.",
+    )
     terminators: list[str] | None = Field(
         default=None,
         description="Terminators of this cue, replacing those of its category when given.",
