@@ -190,6 +190,8 @@ CASES: dict[str, list[tuple[str, bool]]] = {
         ("MHFA trainer for the university counseling center", True),
         ("Graduated from CIT with a degree in software engineering", False),
         ("CIT campus alumni association", False),
+        ("MHFA instructor for the county youth soccer league coaches", True),
+        ("QPR FC academy coach", False),
     ],
     "plans_in_the_past_tense": [
         ("Planned to complete Mental Health First Aid certification in 2027", False),
