@@ -180,6 +180,9 @@ CASES: dict[str, list[tuple[str, bool]]] = {
         ("Evaluated patients for involuntary psychiatric commitment", True),
         ("Initiated involuntary civil commitment for a man threatening suicide", True),
         ("Researched the history of involuntary psychiatric hospitalization for a thesis", False),
+        # A court clerk's files name the hold; handling the person does not come into it.
+        ("Indexed involuntary commitment orders for the deputy clerk", False),
+        ("Kept the court docket of emergency detention hearings", False),
     ],
     # An acronym's other sense (a college, a bank, a company) voids the acronym only; a
     # school's own police and counselling service are settings of the skill.
