@@ -182,6 +182,10 @@ CASES: dict[str, list[tuple[str, bool]]] = {
         ("Researched the history of involuntary psychiatric hospitalization for a thesis", False),
         # A court clerk's files name the hold; handling the person does not come into it.
         ("Indexed involuntary commitment orders for the deputy clerk", False),
+        ("Reassessed patients on emergency holds in the psychiatric ED each morning", True),
+        ("Placed an emergency hold on the customer's account", False),
+        ("Completed suicide checks every 15 minutes on the watch tier", True),
+        ("Answered behavioral health emergencies with the community paramedic unit", True),
         ("Kept the court docket of emergency detention hearings", False),
     ],
     # An acronym's other sense (a college, a bank, a company) voids the acronym only; a
