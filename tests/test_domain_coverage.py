@@ -200,6 +200,14 @@ CASES: dict[str, list[tuple[str, bool]]] = {
         ("MHFA instructor for the county youth soccer league coaches", True),
         ("QPR FC academy coach", False),
     ],
+    # Watching others work is not the work; an IT department's "crisis hotline" is a help desk.
+    "watching_others_and_it_hotlines": [
+        ("Shadowed mobile crisis clinicians for a week as a student", False),
+        ("Completed ride-alongs with the co-responder team", False),
+        ("Rode with a mental health clinician on the co-responder unit", True),
+        ("Took calls on the IT crisis hotline during the outage", False),
+        ("Crisis hotline for the county; IT liaison for the call system", True),
+    ],
     "plans_in_the_past_tense": [
         ("Planned to complete Mental Health First Aid certification in 2027", False),
         ("Planning on CIT certification this fall", False),

@@ -203,7 +203,7 @@ def test_several_skills_load_at_once(tmp_path: Path) -> None:
     screener = Screener([default_lexicon_dir(), second])
     result = screener.screen_text("Administered Narcan; CIT certified")
     assert {e.concept for e in result.evidence} == {"naloxone_admin", "cit"}
-    assert result.versions.lexicon == "mental_health_response@1.2.0+naloxone@0.1.0+common@1.0.0"
+    assert result.versions.lexicon == "mental_health_response@1.2.0+naloxone@0.1.0+common@1.1.0"
 
 
 def test_companion_files_are_not_loaded_as_lexicons(tmp_path: Path) -> None:

@@ -126,7 +126,7 @@ def test_second_skill_through_the_cli(tmp_path: Path) -> None:
         "Forklift operation",
         "forklift",
     )
-    assert records["a.txt"]["versions"]["lexicon"] == "forklift@0.3.0+common@1.0.0"
+    assert records["a.txt"]["versions"]["lexicon"] == "forklift@0.3.0+common@1.1.0"
 
 
 def _copy_forklift(tmp_path: Path) -> Path:
@@ -205,7 +205,7 @@ def test_shipped_skill_and_a_copy_under_another_id_load_together(tmp_path: Path)
         (s, e.concept, e.counted) for s in result.skills for e in single.evidence
     )
     assert result.score == single.score  # top level: all evidence as one skill
-    assert result.versions.lexicon == "mental_health_response@1.2.0+mhr_copy@1.2.0+common@1.0.0"
+    assert result.versions.lexicon == "mental_health_response@1.2.0+mhr_copy@1.2.0+common@1.1.0"
 
 
 def test_shipped_and_forklift_skills_in_one_screen() -> None:
