@@ -197,6 +197,8 @@ CASES: dict[str, list[tuple[str, bool]]] = {
         ("MHFA trainer for the university counseling center", True),
         ("Graduated from CIT with a degree in software engineering", False),
         ("CIT campus alumni association", False),
+        ("CIT Coordinator, First National Bank", False),
+        ("CIT Coordinator for the campus police", True),
         ("MHFA instructor for the county youth soccer league coaches", True),
         ("QPR FC academy coach", False),
     ],
