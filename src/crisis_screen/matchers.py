@@ -133,16 +133,6 @@ def _fold_ascii(text: str) -> str:
     return text.encode("ascii").translate(_ASCII_FOLD).decode("ascii")
 
 
-def _ascii_bytes(lowered: str) -> bytes:
-    """``lowered`` as one byte a character, "?" for those not ASCII (for :data:`_ASCII_FOLD`).
-
-    A character that is not ASCII becomes a space in the automaton's input: no pattern holds
-    one, and as a space it still ends a word for the whole-word patterns of abbreviations (a
-    bullet before "CIT"); a match that such a space made fails the exact-form test.
-    """
-    return lowered.encode("ascii", "replace")
-
-
 #: Shortest one-word anchor also held with a PDF line-break hyphen inside ("sui- cid").
 MIN_BROKEN_ANCHOR = 6
 
@@ -244,7 +234,11 @@ class LineGate:
         n = len(text)
         forms, shifts = self._forms, self._shifts
         if self._ascii:
-            scanned = " " + _ascii_bytes(lowered).translate(_ASCII_FOLD).decode("ascii") + " "
+            # A character that is not ASCII ("?" here) becomes a space: no pattern holds one,
+            # and as a space it still ends a word for the abbreviations' whole-word patterns
+            # (a bullet before "CIT"); a match such a space made fails the exact-form test.
+            folded = lowered.encode("ascii", "replace").translate(_ASCII_FOLD)
+            scanned = " " + folded.decode("ascii") + " "
         else:
             scanned = _fold(lowered)
         matches = self._automaton.find_matches_as_indexes(scanned, overlapping=True)
