@@ -1,8 +1,9 @@
 """The one place that builds the spaCy pipeline.
 
-The default is ``spacy.blank("en")``: tokenisation is all the matchers need, nothing is
-downloaded, and it loads in a fraction of a second. An installed trained pipeline can be named
-instead; it is never required.
+The default is a blank English pipeline (what ``spacy.blank("en")`` builds, with the
+tokenizer fix below; :mod:`crisis_screen.blank_english`): tokenisation is all the matchers
+need, nothing is downloaded, and it loads in a fraction of a second. An installed trained
+pipeline can be named instead; it is never required.
 """
 
 from __future__ import annotations
@@ -14,11 +15,6 @@ from crisis_screen.errors import CrisisScreenError
 if TYPE_CHECKING:
     from spacy.language import Language
 
-# The stock English tokenizer has special cases for "\n" and "\t" that disable its cache for
-# the rest of a document (explosion/spaCy#13950): multi-line text tokenises ~20x slower.
-# Removing them leaves tokens and offsets unchanged (whitespace tokens are still produced).
-SLOW_SPECIAL_CASES = ("\n", "\t")
-
 
 def fix_tokenizer(nlp: Language) -> None:
     """Remove the tokenizer special cases that defeat spaCy's tokenizer cache.
@@ -27,6 +23,8 @@ def fix_tokenizer(nlp: Language) -> None:
         nlp: The pipeline to fix in place.
     """
     from spacy.tokenizer import Tokenizer
+
+    from crisis_screen.blank_english import SLOW_SPECIAL_CASES
 
     tokenizer = nlp.tokenizer
     if not isinstance(tokenizer, Tokenizer):  # a custom callable: nothing to fix
@@ -49,19 +47,20 @@ def build_nlp(model: str | None = None) -> Language:
     Raises:
         CrisisScreenError: When ``model`` is given but not installed.
     """
+    if model is None:
+        from crisis_screen.blank_english import BlankEnglish
+
+        return BlankEnglish()
     import spacy
 
-    if model is None:
-        nlp = spacy.blank("en")
-    else:
-        try:
-            nlp = spacy.load(model)
-        except OSError as exc:
-            raise CrisisScreenError(
-                f"spaCy pipeline {model!r} is not installed; install it or omit `model` to use"
-                " the built-in blank English pipeline"
-            ) from exc
-        # Matching needs tokens only; running a tagger or parser would cost time for nothing.
-        nlp.select_pipes(disable=nlp.pipe_names)
+    try:
+        nlp = spacy.load(model)
+    except OSError as exc:
+        raise CrisisScreenError(
+            f"spaCy pipeline {model!r} is not installed; install it or omit `model` to use"
+            " the built-in blank English pipeline"
+        ) from exc
+    # Matching needs tokens only; running a tagger or parser would cost time for nothing.
+    nlp.select_pipes(disable=nlp.pipe_names)
     fix_tokenizer(nlp)
     return nlp
