@@ -279,6 +279,24 @@ def test_screening_in_process_stops_at_its_time_limit() -> None:
     assert screener.screen_document(quick, time_limit=30.0) == screener.screen_document(quick)
 
 
+def test_the_time_limit_is_checked_while_a_window_of_lines_is_tokenised() -> None:
+    from crisis_screen import Screener
+    from crisis_screen.errors import TimeLimitExceededError
+    from crisis_screen.models import Document
+
+    screener = Screener.default()
+    # 256 lines (one window) of 400 words never seen: tokenising them creates 100,000
+    # lexemes, seconds of work before any line reaches term matching. The limit must still
+    # stop the resume within about one line's time.
+    words = (made_up_word(50_000_000 + n) for n in range(256 * 400))
+    body = ["CIT " + " ".join(next(words) for _ in range(400)) for _ in range(256)]
+    doc = Document(text="Pat Example\n" + "\n".join(body) + "\n", source="wide.txt")
+    start = time.monotonic()
+    with pytest.raises(TimeLimitExceededError, match="wide.txt"):
+        screener.screen_document(doc, time_limit=0.2)
+    assert time.monotonic() - start < 0.2 + 0.5
+
+
 @pytest.mark.slow
 def test_one_process_scan_stops_a_slow_file_at_its_time_limit_too(tmp_path: Path) -> None:
     # --jobs 1 has no watchdog: the screener's own check between lines stops the file.

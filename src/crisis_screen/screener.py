@@ -359,7 +359,13 @@ class Screener:
                 self.terms.normalize(t[x.start : x.end])
                 for t, (_, x) in zip(texts, window, strict=True)
             ]
-            docs = list(self._tokenize([n.text for n in norms]))
+            docs: list[Doc] = []
+            for (i, _), doc in zip(window, self._tokenize([n.text for n in norms]), strict=True):
+                # A line of words never seen costs a new lexeme each: a window of such lines
+                # can take a second to tokenise, so the time limit is checked line by line
+                # here too (a limit of 0.5 s was overrun by 0.4 s without this).
+                _check_time(limit, pending[i].document.source)
+                docs.append(doc)
             words = [line_words(n.text) for n in norms]
             hits: list[list[Hit]] = []
             for (i, _), doc, ws, norm in zip(window, docs, words, norms, strict=True):
