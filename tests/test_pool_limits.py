@@ -27,7 +27,7 @@ from crisis_screen.extract import ExtractionLimits
 from crisis_screen.runs.engine import run_lines
 from crisis_screen.runs.local import ProcessPoolRunner
 from crisis_screen.runs.records import ScanLine
-from crisis_screen.runs.workers import STOP_FACTOR, pool_likely
+from crisis_screen.runs.workers import BATCH, STOP_FACTOR, pool_likely
 from crisis_screen.screener import ScreenerConfig
 from test_batch_support import STRONG, WEAK, cli_env, made_up_word, run_cli
 from test_hostile_files import build_pdf, stream
@@ -134,6 +134,48 @@ def test_a_hung_worker_is_stopped_by_the_watchdog_and_the_batch_goes_on(tmp_path
     spent = (record["timings"]["read_ms"] + record["timings"]["screen_ms"]) / 1000
     assert STOP_FACTOR * limit <= spent < 2 * limit
     assert took < 60
+
+
+def _stop_in_a_batch(runner: ProcessPoolRunner, done: threading.Event) -> None:
+    """Stop (SIGSTOP) the first worker seen screening a batch: hung where no check reaches."""
+    while not done.is_set():
+        for worker in list(runner._workers):
+            if worker.job is not None and worker.progress.read()[0] == BATCH:
+                os.kill(worker.process.pid, signal.SIGSTOP)
+                return
+        time.sleep(0.0005)
+
+
+@pytest.mark.slow
+def test_a_worker_hung_in_a_batch_is_stopped_and_each_file_screened_alone(
+    tmp_path: Path,
+) -> None:
+    # Each resume takes a fraction of a second (made-up words of its own for the typo pass),
+    # so a chunk's batch lasts long enough to be caught; none comes near the limit.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    # 32 files: chunks of 4 for 2 workers (a small run is cut finer, down to single files).
+    for i in range(32):
+        words = [made_up_word(40_000_000 + i * 2_000 + k) for k in range(1_200)]
+        lines = ["CIT " + " ".join(words[j : j + 80]) for j in range(0, len(words), 80)]
+        (folder / f"cv{i}.txt").write_text(STRONG + "\n".join(lines) + "\n", encoding="utf-8")
+    files = sorted(str(p) for p in folder.iterdir())
+    runner = ProcessPoolRunner(
+        ScreenerConfig(), 2, chunk_size=4, limits=ExtractionLimits(time_limit=3.0)
+    )
+    done = threading.Event()
+    hanger = threading.Thread(target=_stop_in_a_batch, args=(runner, done))
+    hanger.start()
+    try:
+        lines = _run(files, runner)
+    finally:
+        done.set()
+        hanger.join()
+
+    # Nobody is blamed for a batch: its files were screened again one by one, all fine.
+    assert [line.source for line in lines] == files
+    assert [line.status for line in lines] == ["ok"] * len(files)
+    assert runner.stats.stopped == 1 and runner.stats.lost == 1
 
 
 def test_a_slow_pdf_page_is_stopped_by_the_readers_own_checks() -> None:

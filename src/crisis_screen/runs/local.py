@@ -28,7 +28,9 @@ from crisis_screen.runs.records import ScanLine, ScanRecord
 from crisis_screen.runs.screen import crash_line, screen_sources, stopped_line, to_line
 from crisis_screen.runs.sources import Source, source_name, walk_paths
 from crisis_screen.runs.workers import (
+    BATCH,
     DEFAULT_WORKER_MEMORY,
+    IDLE,
     STOP_FACTOR,
     Progress,
     default_jobs,
@@ -326,7 +328,7 @@ class ProcessPoolRunner(Executor[int]):
         for worker in self._workers:
             if worker.job is not None:
                 index, _, deadline, _ = worker.progress.read()
-                if index >= 0:
+                if index != IDLE:
                     soonest = min(soonest, deadline - now)
         return max(soonest, 0.005)
 
@@ -336,7 +338,7 @@ class ProcessPoolRunner(Executor[int]):
             if worker.job is None:
                 continue
             index, started, deadline, screening = worker.progress.read()
-            if index < 0 or now <= deadline:
+            if index == IDLE or now <= deadline:
                 continue
             if not self._take_messages(worker) or worker.job is None:
                 continue  # it finished (or died) meanwhile: the loop sees to it
@@ -344,6 +346,12 @@ class ProcessPoolRunner(Executor[int]):
                 continue  # it moved on to the next file
             _kill(worker.process)
             worker.process.join()
+            self.stats.stopped += 1
+            if index == BATCH:
+                # Stuck in a batch where no time check reaches: which file did it is not
+                # known, so each file of the chunk is screened again alone (_lost).
+                self._lost(worker)
+                continue
             read_s = (screening or now) - started
             screen_s = now - screening if screening else 0.0
             allowed = (deadline - started) / STOP_FACTOR
@@ -351,7 +359,6 @@ class ProcessPoolRunner(Executor[int]):
             line = stopped_line(
                 source, self._versions, read_s=read_s, screen_s=screen_s, limit_s=allowed
             )
-            self.stats.stopped += 1
             self._lost(worker, culprit=(index, line))
 
     def _lost(self, worker: _Worker, culprit: tuple[int, ScanLine] | None = None) -> None:
@@ -375,7 +382,8 @@ class ProcessPoolRunner(Executor[int]):
         if culprit is None:
             index = worker.progress.read()[0]
             if not 0 <= index < len(job.sources):
-                # Died between files: no way to tell which one did it; try each alone.
+                # Died between files or in a batch: no way to tell which file did it; try
+                # each alone.
                 for i in reversed(range(len(job.sources))):
                     self._pending.appendleft(_part(job, [i], alone=True))
                 return

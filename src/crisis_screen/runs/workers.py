@@ -41,6 +41,8 @@ __all__ = [
     "PRELOAD",
     "PRELOAD_ENV",
     "STOP_FACTOR",
+    "BATCH",
+    "IDLE",
     "Progress",
     "default_jobs",
     "mp_context",
@@ -212,11 +214,18 @@ def start_early(
     return wanted
 
 
+#: :meth:`Progress.read`'s index when a worker is between chunks.
+IDLE = -1
+#: :meth:`Progress.read`'s index while a worker screens the sources it read as one batch.
+BATCH = -2
+
+
 class Progress:
     """Where a worker stands, in shared memory: which source, since when, and its deadline.
 
-    The worker writes (:meth:`begin`, :meth:`screening`, :meth:`extend`, :meth:`idle`); the
-    pool reads (:meth:`read`). Times are ``time.monotonic()``, which all processes share.
+    The worker writes (:meth:`begin`, :meth:`screening`, :meth:`batch`, :meth:`extend`,
+    :meth:`idle`); the pool reads (:meth:`read`). Times are ``time.monotonic()``, which all
+    processes share.
 
     Args:
         context: The multiprocessing context of the pool.
@@ -224,9 +233,9 @@ class Progress:
     """
 
     def __init__(self, context: multiprocessing.context.BaseContext, allowed: float) -> None:
-        # index of the source (-1: idle), started, deadline, screening since (0: reading)
+        # index of the source (IDLE, BATCH), started, deadline, screening since (0: reading)
         self._slot: Any = context.RawArray("d", 4)
-        self._slot[0] = -1.0
+        self._slot[0] = float(IDLE)
         self.allowed = allowed
 
     def begin(self, index: int) -> None:
@@ -239,16 +248,29 @@ class Progress:
         """The current source is read: screening starts now."""
         self._slot[3] = time.monotonic()
 
+    def batch(self, seconds: float) -> None:
+        """The sources read so far are screened together now, for at most ``seconds``.
+
+        The batch gets the backstop of one source (or :data:`STOP_FACTOR` times ``seconds``
+        when that is later): its own time check stops it first.
+        """
+        slot, now = self._slot, time.monotonic()
+        slot[1], slot[2], slot[3] = now, now + max(self.allowed, STOP_FACTOR * seconds), now
+        slot[0] = float(BATCH)
+
     def extend(self, seconds: float) -> None:
         """Move the current source's deadline later (an OCR page gets its own time)."""
         self._slot[2] += seconds
 
     def idle(self) -> None:
         """The chunk is done."""
-        self._slot[0] = -1.0
+        self._slot[0] = float(IDLE)
 
     def read(self) -> tuple[int, float, float, float]:
-        """Return ``(index, started, deadline, screening_since)``; index -1 when idle."""
+        """Return ``(index, started, deadline, screening_since)``.
+
+        The index is :data:`IDLE` between chunks and :data:`BATCH` while a batch is screened.
+        """
         slot = self._slot
         index = int(slot[0])
         return index, slot[1], slot[2], slot[3]
