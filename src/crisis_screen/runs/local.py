@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "IN_PROCESS_CHUNK_SIZE",
     "InProcessExecutor",
     "ProcessPoolRunner",
     "default_jobs",
@@ -59,6 +60,8 @@ __all__ = [
 #: Files sent to a worker at once: large enough to amortise inter-process overhead, small
 #: enough that an interrupted run loses little work and the progress bar moves smoothly.
 DEFAULT_CHUNK_SIZE = 96
+#: Files per chunk screened in this process (``--jobs 1``).
+IN_PROCESS_CHUNK_SIZE = 16
 #: Longest wait of the pool's loop before it looks at the workers' deadlines again.
 _MAX_WAIT = 1.0
 
@@ -81,7 +84,10 @@ class InProcessExecutor(Executor[Callable[[], ChunkResult]]):
         self.screener = screener
         self.limits = limits
         self.storage_options = storage_options
-        self.chunk_size = 1  # records stream one by one (progress bar, --fail-fast)
+        # Chunks of a few files: their texts are screened together (about 0.7 of the CPU of
+        # one at a time on small text resumes), and records still come every few milliseconds
+        # for the progress bar and --fail-fast.
+        self.chunk_size = IN_PROCESS_CHUNK_SIZE
 
     def submit(self, chunk: list[Source]) -> Callable[[], ChunkResult]:
         """Return the work to do; :meth:`result` does it."""
