@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crisis_screen.cli import main
+from crisis_screen.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

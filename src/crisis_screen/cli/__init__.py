@@ -6,9 +6,12 @@ Subcommands live in their own modules and are imported only when run, so ``--hel
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
+import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -92,6 +95,39 @@ def main(argv: list[str] | None = None) -> Any:
             overlays=params["overlays"],
         )
     return cli.main(args=argv, prog_name="crisis-screen")
+
+
+def run() -> NoReturn:
+    """Console-script entry point: :func:`main`, then end the process without tearing it down.
+
+    Tearing down an interpreter that holds spaCy and a screener takes about 0.2 s (a one-file
+    scan: 1.9 -> 1.7 s here) after the work is done and every output file is closed, so the
+    process flushes its streams and logs and ends at once. :func:`main` itself exits normally,
+    for callers that run it in their own process; so does a command that started a Dask
+    cluster, whose clean-up runs at exit, or one that never loaded spaCy (nothing to save).
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    if "spacy" not in sys.modules or "distributed" in sys.modules:
+        sys.exit(code)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`)
+            stream.flush()
+    os._exit(code)
+
+
+def _exit_code(code: object) -> int:
+    """The status ``sys.exit(code)`` would end with (a message goes to stderr, status 1)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
 
 
 def _local_scan_params(args: list[str]) -> dict[str, Any] | None:
