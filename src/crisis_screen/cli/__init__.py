@@ -79,7 +79,10 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Run the command line (console-script entry point)."""
+    """Run the command line; it ends with ``SystemExit`` (its exit status), as click does.
+
+    The console script runs :func:`run`, which calls this, then ends the process at once.
+    """
     args = sys.argv[1:] if argv is None else argv
     params = _local_scan_params(args)
     if params is not None:

@@ -36,13 +36,13 @@ if TYPE_CHECKING:
     from crisis_screen.screener import ScreenerConfig
 
 __all__ = [
+    "BATCH",
     "DEFAULT_WORKER_MEMORY",
     "FILES_PER_DEFAULT_JOB",
+    "IDLE",
     "PRELOAD",
     "PRELOAD_ENV",
     "STOP_FACTOR",
-    "BATCH",
-    "IDLE",
     "Progress",
     "default_jobs",
     "mp_context",
