@@ -29,7 +29,7 @@ def _without_timings(record_json: str) -> dict[str, object]:
     return record
 
 
-def _slow_text(lines: int, first: int) -> str:
+def slow_text(lines: int, first: int) -> str:
     # Lines that pass the gate ("CIT") full of made-up words: each costs the typo pass a fuzzy
     # lookup the first time the screener sees it, so the text takes seconds to screen however
     # the engine bounds its evidence. ``first`` picks words no other test has shown it.
@@ -92,7 +92,7 @@ def test_a_slow_file_in_a_batch_fails_alone_and_the_others_are_screened(
     slow = tmp_path / "b_slow.txt"
     # Slow enough to pass the limit twice: in the batch, then alone (where the words the batch
     # got through are already known and go fast).
-    slow.write_text(_slow_text(600, first=20_000_000), encoding="utf-8")
+    slow.write_text(slow_text(600, first=20_000_000), encoding="utf-8")
     sources: list[str | MemorySource] = []
     for i in range(6):
         path = tmp_path / f"a{i}.txt"
@@ -178,7 +178,7 @@ def test_screen_documents_gives_the_results_of_screening_each(screener: Screener
 
 
 def test_screen_documents_stops_a_batch_at_its_time_limit(screener: Screener) -> None:
-    slow = _slow_text(100, first=30_000_000)
+    slow = slow_text(100, first=30_000_000)
     docs = [Document(text=WEAK, source="a"), Document(text=slow, source="slow")]
     start = time.monotonic()
     with pytest.raises(TimeLimitExceededError, match="0.2 s"):

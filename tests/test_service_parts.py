@@ -36,6 +36,7 @@ from crisis_screen.service.items import parse_batch, parse_item, parse_json, pla
 from crisis_screen.service.limits import body_limit, declared_length
 from crisis_screen.service.webhook import sign, verify_signature
 from crisis_screen.service.worker import WorkItem, screen_item, screen_texts
+from test_batch_screening import slow_text
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_resumes"
 MB = 1024 * 1024
@@ -242,6 +243,19 @@ def test_a_chunk_screens_its_texts_together_with_the_records_of_one_at_a_time(
     assert together[0].flagged and not together[2].flagged
 
 
+def test_texts_sent_as_text_have_the_per_file_time_limit(screener: Screener) -> None:
+    limits = ExtractionLimits(time_limit=0.2)
+    items = [
+        WorkItem("ok", text="Completed 40-hour CIT training"),
+        WorkItem("slow", text=slow_text(150, first=60_000_000)),
+    ]
+    records = screen_texts(screener, items, limits)
+    assert [(r.source, r.status) for r in records] == [("ok", "ok"), ("slow", "error")]
+    assert records[1].error_type == "TimeLimitExceededError"
+    assert records[1].error == "screening ran past the time limit 0.2 s"
+    assert records[0].flagged
+
+
 class _FailsOnMarker(Screener):
     """A real screener that fails on one resume, as a screening bug would."""
 
@@ -250,11 +264,11 @@ class _FailsOnMarker(Screener):
             raise RuntimeError("a bug in screening")
         return super().screen_document(document, time_limit=time_limit)
 
-    def screen_many(self, items: Any, *, batch_size: int = 256) -> Any:
-        items = list(items)
-        if any("MARKER" in d.text for d in items):
+    def screen_documents(self, documents: Any, *, time_limit: float | None = None) -> Any:
+        documents = list(documents)
+        if any("MARKER" in d.text for d in documents):
             raise RuntimeError("a bug in screening")
-        return super().screen_many(items, batch_size=batch_size)
+        return super().screen_documents(documents, time_limit=time_limit)
 
 
 def test_a_failing_batch_gives_an_error_record_to_the_failing_text_only() -> None:

@@ -230,8 +230,7 @@ class Screener:
         """
         if not isinstance(document, Document):
             raise TypeError(f"screen_document expects a Document, not {type(document).__name__}")
-        limit = None if time_limit is None else (time.monotonic() + time_limit, time_limit)
-        return self._run_batch([as_document(document, 1)], limit)[0]
+        return self.screen_documents([document], time_limit=time_limit)[0]
 
     def screen_documents(
         self, documents: Sequence[Document], *, time_limit: float | None = None

@@ -30,6 +30,7 @@ __all__ = [
     "crash_record",
     "error_record",
     "ok_record",
+    "screen_documents_into_records",
     "screen_fetched",
     "screen_source",
     "screen_sources",
@@ -264,7 +265,6 @@ class _Extracted(NamedTuple):
     source: str
     sha256: str | None
     document: Document  # the file's bytes are not kept: a chunk may hold many large files
-    t0: float  # reading started (perf_counter)
     read_s: float  # reading and extracting took this long
 
 
@@ -284,12 +284,17 @@ def _extract(
         document = read_bytes(fetched.data, filename=source, limits=limits)
     except Exception as exc:  # read_bytes promises ExtractionError only; be safe anyway
         return error_record(source, sha, exc, t0, None, versions)
-    return _Extracted(position, source, sha, document, t0, time.perf_counter() - t0)
+    return _Extracted(position, source, sha, document, time.perf_counter() - t0)
 
 
 def _allowed(limits: ExtractionLimits, document: Document) -> float:
     """A file's whole time: the limit, and the extra time of each page read by OCR."""
     return limits.time_limit + limits.ocr_page_time * len(document.ocr_pages)
+
+
+def _remaining(limits: ExtractionLimits, read: _Extracted) -> float:
+    """What reading left of a file's time for screening it."""
+    return max(0.0, _allowed(limits, read.document) - read.read_s)
 
 
 def _screen_alone(
@@ -309,10 +314,9 @@ def _screen_alone(
     # Screening gets what reading left of the file's time (and of its OCR pages' extra time);
     # in worker processes the watchdog stops a file at 1.5 times its limit, whatever it does.
     allowed = _allowed(limits, document)
-    remaining = max(0.0, allowed - read.read_s)
     try:
         with lock or nullcontext():
-            result = screener.screen_document(document, time_limit=remaining)
+            result = screener.screen_document(document, time_limit=_remaining(limits, read))
         return ok_record(source, sha, document, result, t0, t1)
     except TimeLimitExceededError:
         # Named by the file's whole limit (reading took the rest), as the watchdog names it.
@@ -342,7 +346,7 @@ def _screen_together(
             watch.begin(group[0].position)
         records[group[0].position] = _screen_alone(screener, group[0], limits, lock, watch)
         return
-    remaining = min(max(0.0, _allowed(limits, r.document) - r.read_s) for r in group)
+    remaining = min(_remaining(limits, r) for r in group)
     if watch is not None:
         watch.batch(remaining)
     t1 = time.perf_counter()
@@ -429,8 +433,7 @@ def screen_sources(
         fetched = _read_pool().map(lambda u: fetch(u, limits, storage_options), urls)
         ahead = dict(zip(urls, fetched, strict=True))
     records: list[ScanRecord | None] = [None] * len(sources)
-    group: list[_Extracted] = []
-    chars = 0
+    batches = _Batches(screener, limits, lock, watch, records, batch_chars)
     for index, source in enumerate(sources):
         if watch is not None:
             watch.begin(index)
@@ -439,12 +442,71 @@ def screen_sources(
         read = _extract(done, limits, screener.versions, index)
         if isinstance(read, ScanRecord):
             records[index] = read
-            continue
-        if group and chars + len(read.document.text) > batch_chars:
-            _screen_together(screener, group, limits, lock, watch, records)
-            group, chars = [], 0
-        group.append(read)
-        chars += len(read.document.text)
-    if group:
-        _screen_together(screener, group, limits, lock, watch, records)
+        else:
+            batches.add(read)
+    batches.flush()
     return [r for r in records if r is not None]
+
+
+def screen_documents_into_records(
+    screener: Screener,
+    documents: Sequence[tuple[str, str | None, Document]],
+    limits: ExtractionLimits | None = None,
+) -> list[ScanRecord]:
+    """Screen documents already extracted (texts sent as text) into their records, in order.
+
+    Batched and time-limited as the files of :func:`screen_sources` are.
+
+    Args:
+        screener: The screener to use.
+        documents: ``(source, sha256, document)`` of each.
+        limits: ``time_limit`` applies to each document; the defaults when None.
+
+    Returns:
+        One record per document (never raises for a bad one).
+    """
+    limits = limits or _DEFAULT_LIMITS
+    records: list[ScanRecord | None] = [None] * len(documents)
+    batches = _Batches(screener, limits, None, None, records, BATCH_CHARS)
+    for position, (source, sha, document) in enumerate(documents):
+        batches.add(_Extracted(position, source, sha, document, 0.0))
+    batches.flush()
+    return [r for r in records if r is not None]
+
+
+class _Batches:
+    """Extracted sources gathered into batches of about ``batch_chars`` characters.
+
+    A batch is screened as soon as the next source would overfill it, so a chunk of large
+    files never holds more than one batch of text at a time.
+    """
+
+    def __init__(
+        self,
+        screener: Screener,
+        limits: ExtractionLimits,
+        lock: threading.Lock | None,
+        watch: Watch | None,
+        records: list[ScanRecord | None],
+        batch_chars: int,
+    ) -> None:
+        self._screener, self._limits, self._lock, self._watch = screener, limits, lock, watch
+        self._records = records
+        self._batch_chars = batch_chars
+        self._group: list[_Extracted] = []
+        self._chars = 0
+
+    def add(self, read: _Extracted) -> None:
+        """Add a source, screening the batch first when it would overfill."""
+        if self._group and self._chars + len(read.document.text) > self._batch_chars:
+            self.flush()
+        self._group.append(read)
+        self._chars += len(read.document.text)
+
+    def flush(self) -> None:
+        """Screen the sources gathered so far."""
+        if self._group:
+            _screen_together(
+                self._screener, self._group, self._limits, self._lock, self._watch, self._records
+            )
+            self._group, self._chars = [], 0

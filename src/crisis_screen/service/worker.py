@@ -4,7 +4,7 @@ A worker is a process forked from the run engine's fork server (which has alread
 default screener, :mod:`crisis_screen.runs.workers`), initialised like a worker of
 ``crisis-screen scan --jobs N``, screening with this process's screener from
 :func:`~crisis_screen.runs.cache.screener_for` and building its records with the engine's own
-functions (:func:`~crisis_screen.runs.screen.screen_fetched`, ``ok_record``, ``error_record``,
+functions (:func:`~crisis_screen.runs.screen.screen_fetched`, ``error_record``,
 ``to_line``), so a response is the JSONL line ``scan`` writes for the same file.
 
 The server talks to it over a socket pair with length-prefixed pickles, read and written by the
@@ -34,7 +34,12 @@ from crisis_screen.errors import CrisisScreenError, LimitExceededError
 from crisis_screen.models import Document, Versions
 from crisis_screen.runs.cache import screener_for
 from crisis_screen.runs.engine import ChunkResult, WorkerLost
-from crisis_screen.runs.screen import error_record, ok_record, screen_fetched, to_line
+from crisis_screen.runs.screen import (
+    error_record,
+    screen_documents_into_records,
+    screen_fetched,
+    to_line,
+)
 from crisis_screen.runs.sources import MemorySource, fetch
 from crisis_screen.runs.workers import mp_context
 
@@ -86,45 +91,33 @@ def screen_item(screener: Screener, item: WorkItem, limits: ExtractionLimits) ->
         error = LimitExceededError(item.label, reason)
         return error_record(item.label, sha, error, t0, None, screener.versions)
     document = Document(text=item.text, source=item.label)
-    t1 = time.perf_counter()
-    try:
-        return ok_record(item.label, sha, document, screener.screen_document(document), t0, t1)
-    except Exception as exc:  # a screening bug must not take the request down with it
-        return error_record(item.label, sha, exc, t0, t1, screener.versions)
+    return screen_documents_into_records(screener, [(item.label, sha, document)], limits)[0]
 
 
 def screen_texts(
     screener: Screener, items: Sequence[WorkItem], limits: ExtractionLimits
 ) -> list[ScanRecord]:
-    """Screen text items together, as one ``screen_many`` batch; one record per item, in order.
+    """Screen text items together, batched like the files of a chunk; one record per item.
 
     Under load a chunk holds several requests' texts: screening them in one batch keeps each
     stage's code and tables hot across the resumes and cost about 12% less per resume than one
-    call each (measured with chunks of 2 to 4). Each record's ``screen_ms`` is its share of the
-    batch's time. If the batch raises (a screening bug), every item is screened again alone, so
-    only the item that raises gets an error record.
+    call each (measured with chunks of 2 to 4). Each text has the per-file time limit; a batch
+    that fails or runs past it is screened again text by text, so only the text at fault gets
+    an error record (:func:`~crisis_screen.runs.screen.screen_documents_into_records`).
     """
     records: list[ScanRecord | None] = [None] * len(items)
-    batch: list[tuple[int, str, Document]] = []  # (index in items, sha256, document)
+    texts: list[int] = []
+    documents: list[tuple[str, str | None, Document]] = []
     for i, item in enumerate(items):
         if item.text is None or len(item.text) > limits.max_chars:
             records[i] = screen_item(screener, item, limits)  # a file, or a limit error
         else:
             sha = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
-            batch.append((i, sha, Document(text=item.text, source=item.label)))
-    if batch:
-        t0 = time.perf_counter()
-        try:
-            results = list(screener.screen_many([doc for _, _, doc in batch]))
-        except Exception:  # one item's bug must not fail the others: screen each alone
-            results = []
-        share = (time.perf_counter() - t0) / len(batch)
-        for k, (i, sha, doc) in enumerate(batch):
-            if results:
-                start = time.perf_counter() - share  # screen_ms: this item's share
-                records[i] = ok_record(items[i].label, sha, doc, results[k], start, start)
-            else:
-                records[i] = screen_item(screener, items[i], limits)
+            texts.append(i)
+            documents.append((item.label, sha, Document(text=item.text, source=item.label)))
+    screened = screen_documents_into_records(screener, documents, limits)
+    for i, record in zip(texts, screened, strict=True):
+        records[i] = record
     return [r for r in records if r is not None]
 
 
